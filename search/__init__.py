@@ -1,0 +1,1 @@
+"""Chancery's search library: articles, entities, analysis, schema, indexing, searching."""

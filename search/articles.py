@@ -1,0 +1,348 @@
+"""Read articles from text, JSON and JSON Lines, and clean page text into an Article.
+
+A raw page carries chrome around the story: section labels, view counters, share
+buttons, repeated title lines, widget text in another script. Cleaning keeps the
+title, the body and what the chrome tells us (the source, a dateline's date).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+from search import data, entities
+
+SIDECAR = "_metadata.json"
+TEXT_SUFFIXES = {".txt", ".text", ""}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATELINE_RE = re.compile(
+    rf"^(?P<source>[A-Z][\w.&' -]{{1,40}}?),\s+(?P<date>(?:{MONTHS})\.? \d{{1,2}}, \d{{4}}|\d{{1,2}} (?:{MONTHS}) \d{{4}})\b"
+    r"(?P<rest>.*)$")
+TITLE_SUFFIX_RE = re.compile(r"^(?P<title>.+?)\s+/\s+(?:[^/]+\s+/\s+)*(?:News agency\s+)?(?P<source>[^/]+?)\s*$")
+DOMAIN_RE = re.compile(r"^(?:www\.)?(?P<name>[A-Za-z0-9-]+)\.(?:com|net|org|ru|cn|co\.uk|info|news|ir|ua|de|fr)$")
+TRAILING_MARK_RE = re.compile(r"\s+Endi(?:t(?:em)?)?\s*$")
+ARTICLE_FIELDS = ("id", "title", "body", "source", "url", "published")
+MAX_TITLE_WORDS = 40
+
+
+class ArticleError(ValueError):
+    """An input that cannot become an article; the message says why."""
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    body: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    persons: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the article as the JSON shape of the API."""
+        return asdict(self)
+
+
+def _chrome_patterns() -> list[re.Pattern]:
+    return [re.compile(line.strip(), re.IGNORECASE) for line in data.lines("chrome.txt")]
+
+
+CHROME = _chrome_patterns()
+
+
+def is_chrome(line: str) -> bool:
+    """Tell whether a whole line is page furniture rather than story text."""
+    stripped = line.strip()
+    return any(pattern.fullmatch(stripped) for pattern in CHROME)
+
+
+def _script_share(text: str, script: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(script in unicodedata.name(ch, "") for ch in letters) / len(letters)
+
+
+def normalize_date(value) -> str | None:
+    """Return an ISO date (YYYY-MM-DD) for a date, datetime or date string."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    for parser in (lambda t: date.fromisoformat(t[:10]), _parse_dateline_date):
+        try:
+            return parser(text).isoformat()
+        except ValueError:
+            continue
+    raise ArticleError(f"published is not a date: {text!r}")
+
+
+def _parse_dateline_date(text: str) -> date:
+    text = text.replace(".", "")
+    for fmt in ("%B %d, %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def canonical_source(name: str | None) -> str | None:
+    """Return the canonical publisher name for a spelling, domain or byline."""
+    if not name or not name.strip():
+        return None
+    name = name.strip()
+    domain = DOMAIN_RE.match(name)
+    return entities.known_source(name) or (domain.group("name").capitalize() if domain else name)
+
+
+def _source_line(line: str) -> str | None:
+    """Return the source a closing line names ("Vestnik Kavkaza", "Financialtribune.com")."""
+    stripped = line.strip()
+    if len(stripped.split()) > 4:
+        return None
+    if entities.known_source(stripped) or DOMAIN_RE.match(stripped):
+        return canonical_source(stripped)
+    return None
+
+
+def clean_text(raw: str) -> dict:
+    """Split raw page text into title, body, source and dateline date."""
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [line.strip() for line in text.split("\n")]
+    main_script = "LATIN" if _script_share(text, "LATIN") >= 0.5 else None
+    found: dict = {"source": None, "published": None}
+
+    def keep(line: str) -> bool:
+        if not line or is_chrome(line):
+            return False
+        # Widget text in another script on an English page ("Поделиться").
+        return not (main_script and _script_share(line, "CYRILLIC") > 0.5)
+
+    lines = [line if keep(line) else "" for line in lines]
+    title = _take_title(lines, found)
+    body_lines = _drop_title_repeats(lines, title)
+    _take_dateline(body_lines, found)
+    _take_closing_source(body_lines, found)
+    paragraphs = [p for p in "\n".join(body_lines).split("\n\n") if p.strip()]
+    body = "\n\n".join(" ".join(p.split("\n")).strip() for p in paragraphs)
+    body = TRAILING_MARK_RE.sub("", body)
+    return {"title": title, "body": body, **found}
+
+
+def _take_title(lines: list[str], found: dict) -> str:
+    candidates = [(i, line) for i, line in enumerate(lines) if line]
+    for i, line in candidates:
+        suffix = TITLE_SUFFIX_RE.match(line)
+        if suffix and (entities.known_source(suffix.group("source")) or "/ News agency" in line):
+            lines[i] = suffix.group("title")
+            found["source"] = canonical_source(suffix.group("source"))
+    counts = Counter(lines[i] for i, _ in candidates)
+    repeated = [lines[i] for i, _ in candidates if counts[lines[i]] > 1 and len(lines[i].split()) >= 3]
+    if repeated:
+        return repeated[0]
+    # Otherwise the first line long enough to be a headline; shorter ones before it
+    # are section labels.
+    for i, _ in candidates:
+        if len(lines[i].split()) >= 3 and not DATELINE_RE.match(lines[i]):
+            return lines[i]
+    raise ArticleError("no title: the text has no line of three words or more")
+
+
+def _drop_title_repeats(lines: list[str], title: str) -> list[str]:
+    first = next(i for i, line in enumerate(lines) if line == title)
+    body = lines[first + 1:]
+    return ["" if line == title else line for line in body]
+
+
+def _take_dateline(lines: list[str], found: dict) -> None:
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        match = DATELINE_RE.match(line)
+        if match and len(match.group("rest").split()) <= 4:
+            found["source"] = found["source"] or canonical_source(match.group("source"))
+            found["published"] = _parse_dateline_date(match.group("date")).isoformat()
+            lines[i] = ""
+        return
+
+
+def _take_closing_source(lines: list[str], found: dict) -> None:
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i]:
+            continue
+        source = _source_line(lines[i])
+        if source:
+            found["source"] = found["source"] or source
+            lines[i] = ""
+        return
+
+
+def stable_id(*parts: str) -> str:
+    """Derive an id from content, the same every time the same content is read."""
+    text = " ".join(" ".join(part.split()) for part in parts if part)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def from_text(raw: str, meta: dict | None = None) -> Article:
+    """Make an article from raw page text, with optional sidecar metadata."""
+    meta = dict(meta or {})
+    if not raw.strip():
+        raise ArticleError("empty text")
+    cleaned = clean_text(raw)
+    if not cleaned["body"]:
+        raise ArticleError("no body text after the title")
+    record = {**cleaned, **{k: v for k, v in meta.items() if v not in (None, "")}}
+    record.setdefault("id", None)
+    return build(record, fallback_id=stable_id(raw))
+
+
+def from_record(record: dict) -> Article:
+    """Make an article from a JSON object (id, title, body or text, source, url, published)."""
+    if not isinstance(record, dict):
+        raise ArticleError(f"expected a JSON object, got {type(record).__name__}")
+    body = record.get("body", record.get("text", record.get("content")))
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError("missing body: give 'body' (or 'text') as a non-empty string")
+    title = record.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ArticleError("title must be a string")
+    if not title:
+        article = from_text(body, {k: record.get(k) for k in ARTICLE_FIELDS if k not in ("title", "body")})
+        return article
+    cleaned_body = clean_text(f"{title}\n{body}")
+    merged = {**cleaned_body, **{k: record.get(k) for k in ARTICLE_FIELDS if record.get(k) not in (None, "")}}
+    merged["title"] = " ".join(title.split())
+    merged["body"] = cleaned_body["body"] or body.strip()
+    return build(merged, fallback_id=stable_id(record.get("url") or "", title, body))
+
+
+def build(record: dict, fallback_id: str) -> Article:
+    """Validate fields, find entities and return the article."""
+    for name in ("id", "source", "url", "published"):
+        value = record.get(name)
+        if value is not None and not isinstance(value, (str, int)) and not (name == "published"):
+            raise ArticleError(f"{name} must be a string")
+    title, body = record["title"], record["body"]
+    if len(title.split()) > MAX_TITLE_WORDS:
+        title = " ".join(title.split()[:MAX_TITLE_WORDS]) + "…"
+    found = entities.extract(title, body)
+    return Article(
+        id=str(record.get("id") or fallback_id),
+        title=title,
+        body=body,
+        source=canonical_source(record.get("source")),
+        url=record.get("url") or None,
+        published=normalize_date(record.get("published")),
+        persons=found.persons,
+        countries=found.countries,
+        topics=found.topics,
+    )
+
+
+@dataclass
+class Failure:
+    """An input that could not be read, named with the reason."""
+    where: str
+    reason: str
+
+
+def read_bytes(raw: bytes) -> str:
+    """Decode UTF-8 (with or without a BOM), else Latin-1; refuse binary data."""
+    if b"\0" in raw[:8192]:
+        raise ArticleError("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def read_path(path: Path, meta: dict | None = None) -> Iterator[Article | Failure]:
+    """Yield the articles of one file, or a Failure for each part that cannot be read."""
+    suffix = path.suffix.lower()
+    try:
+        text = read_bytes(path.read_bytes())
+    except (OSError, ArticleError) as error:
+        yield Failure(str(path), str(error))
+        return
+    if suffix in JSONL_SUFFIXES:
+        yield from read_json_lines(text, str(path))
+        return
+    try:
+        if suffix in JSON_SUFFIXES:
+            yield from _json_document(text, str(path))
+        else:
+            yield from_text(text, meta)
+    except ArticleError as error:
+        yield Failure(str(path), str(error))
+
+
+def _json_document(text: str, where: str) -> Iterator[Article | Failure]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArticleError(f"invalid JSON: {error}") from None
+    records = document if isinstance(document, list) else [document]
+    for number, record in enumerate(records, start=1):
+        try:
+            yield from_record(record)
+        except ArticleError as error:
+            yield Failure(f"{where}[{number}]" if isinstance(document, list) else where, str(error))
+
+
+def read_json_lines(text: str, where: str) -> Iterator[Article | Failure]:
+    """Yield the articles of JSON Lines text; a broken line is a Failure, not the end."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield from_record(json.loads(line))
+        except json.JSONDecodeError as error:
+            yield Failure(f"{where}:{number}", f"invalid JSON: {error}")
+        except ArticleError as error:
+            yield Failure(f"{where}:{number}", str(error))
+
+
+def _sidecar(folder: Path) -> dict:
+    path = folder / SIDECAR
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def input_files(paths: list[Path]) -> Iterator[tuple[Path, dict]]:
+    """Yield every article file under the given files and folders, with its sidecar metadata."""
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                if file.name == SIDECAR or any(part.startswith(".") for part in file.relative_to(path).parts):
+                    continue
+                yield file, _sidecar(file.parent).get(file.name, {})
+        else:
+            yield path, _sidecar(path.parent).get(path.name, {})
+
+
+def read_paths(paths: list[Path]) -> Iterator[Article | Failure]:
+    """Yield the articles (and failures) of files and folders."""
+    for file, meta in input_files(paths):
+        if not file.exists():
+            yield Failure(str(file), "no such file or folder")
+            continue
+        yield from read_path(file, meta)

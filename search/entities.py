@@ -1,0 +1,401 @@
+"""Find the people, countries and topics an article is about.
+
+Names are matched as token sequences in one trie that holds every alias of every
+person and country, the news sources and the "mask" phrases that only look like a
+country (Korean Peninsula). At each token the longest match wins, so "Papua New
+Guinea" beats "Guinea" and "Israel Katz" beats "Israel". People outside the gazetteer
+are taken from context: a known given name and a surname next to a role word, a
+reporting verb or an appositive ("Dmitry Suslov, deputy director of ...").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from search import analysis, data
+
+TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|,")
+# What may stand between two tokens of one name: spaces, hyphens, brackets
+# ("[Sergey] Lavrov").
+JOINABLE_RE = re.compile(r"^[\s\-‐‑–\[\]()]*$")
+POSSESSIVE_RE = re.compile(r"['’]s$")
+MIN_WEAK_CUES = 3
+END = "\0"
+
+
+def fold(text: str) -> str:
+    """Strip accents and dots, unify apostrophes: the matching form of a token."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace(".", ""))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@dataclass
+class Token:
+    text: str
+    key: str          # folded, case kept
+    start: int
+    end: int
+    joined: bool      # may continue the name begun by the previous token
+    spaced: bool      # only white space separates it from the previous token
+
+    @property
+    def low(self) -> str:
+        return self.key.lower()
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+    @property
+    def initial(self) -> bool:
+        return len(self.key) == 1 and self.key.isupper()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into name-matching tokens, noting what separates each from the last."""
+    tokens: list[Token] = []
+    last_end = 0
+    for match in TOKEN_RE.finditer(text):
+        word = match.group()
+        gap = text[last_end:match.start()]
+        previous = tokens[-1] if tokens else None
+        joined = bool(JOINABLE_RE.match(gap)) or (
+            previous is not None and previous.initial and gap.strip() == ".")
+        key = fold(POSSESSIVE_RE.sub("", word)) if word != "," else ","
+        tokens.append(Token(word, key, match.start(), match.end(),
+                            joined and previous is not None, gap.isspace() and previous is not None))
+        last_end = match.end()
+    return tokens
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str                 # person, country, mask, source
+    value: str                # canonical name ("" for a mask)
+    alias: str
+    flag: str = ""            # "~" personal-name clash, "?" needs confirmation
+    seat: bool = False        # a capital or seat of government
+    explicit: bool = True     # listed as an alias (not a derived surname)
+
+
+@dataclass
+class Match:
+    entries: list[Entry]      # every reading of the span that passed the checks
+    start: int                # token index
+    end: int                  # token index, exclusive
+
+    def values(self, kind: str) -> list[str]:
+        """Return the canonical values of one kind, unless the span is masked."""
+        if any(entry.kind == "mask" for entry in self.entries):
+            return []
+        return _unique(entry.value for entry in self.entries if entry.kind == kind)
+
+
+@dataclass
+class Gazetteer:
+    trie: dict = field(default_factory=dict)
+    surnames: dict = field(default_factory=lambda: defaultdict(set))
+    given_names: frozenset = frozenset()
+    roles: frozenset = frozenset()
+    verbs: frozenset = frozenset()
+    org_words: frozenset = frozenset()
+    agreement_words: frozenset = frozenset()
+    topics: dict = field(default_factory=dict)
+    topic_cues: dict = field(default_factory=lambda: defaultdict(list))
+    country_codes: dict = field(default_factory=dict)
+
+    def add(self, alias: str, entry: Entry) -> None:
+        keys = [token.low for token in tokenize(alias)]
+        if not keys:
+            return
+        node = self.trie
+        for key in keys:
+            node = node.setdefault(key, {})
+        node.setdefault(END, []).append(entry)
+
+
+def _variants(name: str, groups: dict[str, list[str]]) -> list[str]:
+    first, _, rest = name.partition(" ")
+    if not rest or first not in groups:
+        return [name]
+    return [f"{variant} {rest}" for variant in groups[first]]
+
+
+def surname(name: str) -> str:
+    """Return the matching form of a person's last name ("Wikipedia (qualifier)" aside)."""
+    return tokenize(re.sub(r"\s*\(.*\)$", "", name))[-1].key
+
+
+def _load_people(gaz: Gazetteer) -> None:
+    groups: dict[str, list[str]] = {}
+    for line in data.lines("name_variants.txt"):
+        names = line.split()
+        for name in names:
+            groups[name] = names
+    for row in data.table("persons.tsv"):
+        name = row["name"]
+        aliases = [name] + data.split_list(row["aliases"])
+        for alias in aliases:
+            for variant in _variants(alias, groups):
+                gaz.add(variant, Entry("person", name, variant))
+        # A bare surname only counts where the article also names the person in full.
+        last = surname(name)
+        gaz.surnames[last].add(name)
+        gaz.add(last, Entry("surname", name, last, explicit=False))
+
+
+def _load_countries(gaz: Gazetteer) -> None:
+    for row in data.table("countries.tsv"):
+        name, flag = row["name"].lstrip("~"), "~" if row["name"].startswith("~") else ""
+        gaz.country_codes[row["code"].upper()] = name
+        gaz.add(name, Entry("country", name, name, flag))
+        for column in ("names", "demonyms", "seats"):
+            for alias in data.split_list(row[column]):
+                alias_flag = alias[0] if alias[0] in "~?" else ""
+                alias = alias.lstrip("~?")
+                gaz.add(alias, Entry("country", name, alias, alias_flag, seat=column == "seats"))
+
+
+def _load_topics(gaz: Gazetteer) -> None:
+    parser = data.ini("topics.ini")
+    for slug in parser.sections():
+        section = parser[slug]
+        gaz.topics[slug] = section["label"]
+        for strength in ("strong", "weak"):
+            for cue in data.split_list(section.get(strength, "")):
+                stems = tuple(analysis.terms(cue))
+                if stems:
+                    gaz.topic_cues[stems[0]].append((stems, slug, strength))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Load every entity data file once."""
+    cues = data.ini("person_cues.ini")["cues"]
+    gaz = Gazetteer(
+        given_names=frozenset(fold(w) for w in data.words("given_names.txt")),
+        roles=frozenset(cues["roles"].split()),
+        verbs=frozenset(cues["verbs"].split()),
+        org_words=frozenset(cues["organisation_words"].split()),
+        agreement_words=frozenset(w.lower() for w in data.words("agreement_words.txt")),
+    )
+    _load_people(gaz)
+    _load_countries(gaz)
+    for phrase in data.lines("masks.txt"):
+        gaz.add(phrase.strip(), Entry("mask", "", phrase.strip()))
+    for row in data.table("sources.tsv"):
+        for alias in [row["name"]] + data.split_list(row["aliases"]):
+            gaz.add(alias, Entry("source", row["name"], alias))
+    _load_topics(gaz)
+    return gaz
+
+
+def canonical_country(value: str) -> str | None:
+    """Return the canonical country for a name, alias, demonym or ISO code, if any."""
+    by_code = gazetteer().country_codes
+    return by_code.get(value.strip().upper()) or _canonical(value, "country")
+
+
+def canonical_person(value: str) -> str | None:
+    """Return the canonical person for a name or alias, if any."""
+    return _canonical(value, "person")
+
+
+def _canonical(value: str, kind: str) -> str | None:
+    tokens = tokenize(value)
+    node = gazetteer().trie
+    for token in tokens:
+        node = node.get(token.low)
+        if node is None:
+            break
+    else:
+        names = {entry.value for entry in node.get(END, []) if entry.kind == kind}
+        if len(names) == 1:
+            return names.pop()
+    if kind == "person" and len(tokens) == 1:
+        names = gazetteer().surnames.get(tokens[0].key, set())
+        if len(names) == 1:
+            return next(iter(names))
+    return None
+
+
+def _case_ok(entry: Entry, tokens: list[Token]) -> bool:
+    """Check letter case: one-word aliases exactly ("US", not "us"), others capitalised."""
+    if len(tokens) == 1:
+        return tokens[0].key == fold(entry.alias) or (
+            tokens[0].key.isupper() and len(tokens[0].key) > 3 and tokens[0].low == fold(entry.alias).lower())
+    return tokens[0].capitalized
+
+
+def _scan(tokens: list[Token], gaz: Gazetteer) -> list[Match]:
+    """Find the longest gazetteer match at each token, left to right."""
+    matches: list[Match] = []
+    i = 0
+    while i < len(tokens):
+        best = _longest(tokens, i, gaz)
+        if best:
+            matches.append(best)
+            i = best.end
+        else:
+            i += 1
+    return matches
+
+
+def _longest(tokens: list[Token], start: int, gaz: Gazetteer) -> Match | None:
+    best: Match | None = None
+    stack = [(gaz.trie, start, 0)]
+    while stack:
+        node, j, used = stack.pop()
+        if j >= len(tokens) or (used and not tokens[j].joined):
+            continue
+        token = tokens[j]
+        if used and token.initial:
+            stack.append((node, j + 1, used))      # a middle initial: John F. Kerry
+        child = node.get(token.low)
+        if child is None:
+            continue
+        stack.append((child, j + 1, used + 1))
+        entries = [entry for entry in child.get(END, [])
+                   if _case_ok(entry, tokens[start:j + 1]) and _neighbours_ok(entry, tokens, start, j + 1, gaz)]
+        if entries and (best is None or j + 1 > best.end):
+            best = Match(entries, start, j + 1)
+    return best
+
+
+def _neighbours_ok(entry: Entry, tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> bool:
+    """Reject a "~" alias that stands beside another name word ("Michael Jordan")."""
+    if entry.flag != "~":
+        return True
+    before = tokens[start - 1] if start > 0 and tokens[start].spaced else None
+    after = tokens[end] if end < len(tokens) and tokens[end].spaced else None
+    if before is not None and before.key in gaz.given_names:
+        return False
+    return not (after is not None and after.capitalized and after.low not in gaz.roles)
+
+
+def _find_countries(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
+    readings = [(m, entry) for m in matches if m.values("country")
+                for entry in m.entries if entry.kind == "country"]
+    # A capital named in an agreement ("Minsk agreements") stands for it all article long.
+    agreements = {entry.alias for m, entry in readings if entry.seat and m.end < len(tokens)
+                  and tokens[m.end].low in gaz.agreement_words}
+    readings = [(m, entry) for m, entry in readings if entry.alias not in agreements]
+    confirmed = {entry.value for _, entry in readings if entry.flag != "?"}
+    return _unique(entry.value for _, entry in readings if entry.flag != "?" or entry.value in confirmed)
+
+
+def _find_people(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
+    # Unresolved surnames do not hide a name from the context finder ("Gabriel Attal").
+    covered = {i for m in matches if any(e.kind != "surname" for e in m.entries)
+               for i in range(m.start, m.end)}
+    found = _unique(value for m in matches if m.end - m.start > 1 for value in m.values("person"))
+    found = _unique(found + _people_from_context(tokens, covered, gaz))
+    by_surname = {surname(name): name for name in found}
+    for m in matches:
+        if m.end - m.start > 1 or m.values("person") == [] and m.values("surname") == []:
+            continue
+        # The article's own full mention decides what a bare surname means ("Clinton");
+        # otherwise only an unambiguous alias listed on its own counts ("Obama").
+        name = by_surname.get(tokens[m.start].key)
+        explicit = m.values("person")
+        if name is None and len(explicit) == 1:
+            name = explicit[0]
+        if name is not None and name not in found:
+            found.append(name)
+    return found
+
+
+def _people_from_context(tokens: list[Token], covered: set[int], gaz: Gazetteer) -> list[str]:
+    """Find people outside the gazetteer: given name + surname in a role context."""
+    people = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if i in covered or token.key not in gaz.given_names:
+            i += 1
+            continue
+        j = i + 1
+        while (j < len(tokens) and j - i < 3 and j not in covered and tokens[j].joined
+               and tokens[j].capitalized and tokens[j].key.isalpha() and tokens[j].key not in gaz.org_words):
+            j += 1
+        if j - i >= 2 and _in_role_context(tokens, i, j, gaz):
+            people.append(" ".join(t.text for t in tokens[i:j]))
+            i = j
+        else:
+            i += 1
+    return people
+
+
+def _in_role_context(tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> bool:
+    before = tokens[start - 1].low if start > 0 else ""
+    after = [t.low for t in tokens[end:end + 4]]
+    if before in gaz.roles:
+        return True                                   # spokesman Dmitry Peskov
+    if after[:1] and after[0] in gaz.verbs:
+        return True                                   # Mikhail Remizov said
+    if after[:1] == [","]:
+        rest = [w for w in after[1:] if w not in ("a", "an", "the", "deputy", "senior", "former")]
+        return bool(rest) and (rest[0] in gaz.roles or rest[0] in gaz.verbs)
+    return False
+
+
+def _unique(values) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(value, None)
+    return list(seen)
+
+
+def find_topics(text: str) -> list[str]:
+    """Return the topic slugs with enough cue evidence in a text."""
+    evidence = topic_evidence(text)
+    return [slug for slug in gazetteer().topics
+            if evidence[slug]["strong"] or len(evidence[slug]["weak"]) >= MIN_WEAK_CUES]
+
+
+def topic_evidence(text: str) -> dict[str, dict[str, set]]:
+    """Return, per topic, the distinct strong and weak cues found in a text."""
+    gaz = gazetteer()
+    stems = analysis.terms(text)
+    evidence = {slug: {"strong": set(), "weak": set()} for slug in gaz.topics}
+    for i, term in enumerate(stems):
+        for cue, slug, strength in gaz.topic_cues.get(term, ()):
+            if tuple(stems[i:i + len(cue)]) == cue:
+                evidence[slug][strength].add(" ".join(cue))
+    return evidence
+
+
+@dataclass(frozen=True)
+class Entities:
+    persons: list[str]
+    countries: list[str]
+    topics: list[str]
+
+
+def extract(title: str, body: str) -> Entities:
+    """Find the persons, countries and topics of an article."""
+    gaz = gazetteer()
+    text = f"{title}\n\n{body}"
+    tokens = tokenize(text)
+    matches = _scan(tokens, gaz)
+    return Entities(
+        persons=_find_people(matches, tokens, gaz),
+        countries=_find_countries(matches, tokens, gaz),
+        topics=find_topics(text),
+    )
+
+
+def known_source(name: str) -> str | None:
+    """Return the canonical publisher a spelling, domain or byline names, if known."""
+    node = gazetteer().trie
+    for token in tokenize(name):
+        node = node.get(token.low, {})
+    return next((entry.value for entry in node.get(END, []) if entry.kind == "source"), None)
+
+
+def topic_label(slug: str) -> str | None:
+    """Return the label of a topic slug, if it is one."""
+    return gazetteer().topics.get(slug)
