@@ -1,0 +1,2 @@
+"""Chancery: full-text search over diplomatic and international news."""
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""Every setting, declared once: name, default, type and help.
+
+A value comes from the command line, then the environment (CHANCERY_<NAME>), then
+the default here. The README lists each one; a test checks that it does.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    type: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return "CHANCERY_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError(f"must be positive, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(f"must be positive, got {text}")
+    return value
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in [
+    Setting("index_dir", "index", "Folder of the Whoosh index."),
+    Setting("lock_timeout", 10.0, "Seconds a writer waits for the index lock before failing.", _positive_float),
+    Setting("batch_size", 1000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
+]}
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be read."""
+
+
+def resolve(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return every setting: command-line overrides, then the environment, then defaults."""
+    overrides = overrides or {}
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS.values():
+        if overrides.get(setting.name) is not None:
+            raw, origin = overrides[setting.name], setting.flag
+        elif setting.env in environ:
+            raw, origin = environ[setting.env], setting.env
+        else:
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.type(raw) if isinstance(raw, str) else raw
+        except ValueError as error:
+            raise SettingError(f"{origin}: {error}") from None
+    return values

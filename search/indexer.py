@@ -1,0 +1,124 @@
+"""Write articles into the Whoosh index: upsert by id, delete, commit atomically.
+
+One writer at a time changes the index. A second one waits for Whoosh's lock up to
+a timeout and then fails with IndexLocked. Whoosh renames files into place on commit
+but does not fsync them, so a commit here fsyncs the new files and the folder: a
+write that was acknowledged survives a crash or power loss.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import index
+from whoosh.index import LockError
+
+from search import schema
+from search.articles import Article
+
+INDEX_NAME = "MAIN"
+WRITER_MEMORY_MB = 256
+
+
+class IndexLocked(RuntimeError):
+    """Another writer holds the index lock for longer than we may wait."""
+
+
+class IndexMissing(FileNotFoundError):
+    """There is no index in the folder."""
+
+
+@dataclass
+class WriteResult:
+    added: int = 0
+    replaced: int = 0
+    deleted: int = 0
+    version: int = 0
+
+    def __iadd__(self, other: "WriteResult") -> "WriteResult":
+        self.added += other.added
+        self.replaced += other.replaced
+        self.deleted += other.deleted
+        self.version = other.version
+        return self
+
+
+def open_index(index_dir: str | os.PathLike, create: bool = False) -> index.Index:
+    """Open the index in a folder, creating it (and the folder) when asked."""
+    folder = Path(index_dir)
+    if index.exists_in(folder, indexname=INDEX_NAME):
+        return index.open_dir(folder, indexname=INDEX_NAME)
+    if not create:
+        raise IndexMissing(f"no index in {folder}: run 'chancery index PATH' first")
+    folder.mkdir(parents=True, exist_ok=True)
+    return index.create_in(folder, schema.build_schema(), indexname=INDEX_NAME)
+
+
+def version(ix: index.Index) -> int:
+    """Return the index's generation: it grows with every commit."""
+    return ix.latest_generation()
+
+
+class Indexer:
+    """The one place that changes the index."""
+
+    def __init__(self, index_dir: str | os.PathLike, lock_timeout: float = 10.0):
+        self.index_dir = Path(index_dir)
+        self.lock_timeout = lock_timeout
+        self.ix = open_index(self.index_dir, create=True)
+
+    def _writer(self):
+        try:
+            return self.ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
+        except LockError:
+            raise IndexLocked(
+                f"the index at {self.index_dir} is locked by another writer; "
+                f"waited {self.lock_timeout:g} s, try again later") from None
+
+    def write(self, articles: Iterable[Article] = (), delete_ids: Iterable[str] = ()) -> WriteResult:
+        """Add or replace articles and delete ids in one atomic commit."""
+        result = WriteResult()
+        writer = self._writer()
+        try:
+            with writer.searcher() as searcher:
+                existing = searcher.document_number
+                for doc_id in dict.fromkeys(delete_ids):
+                    if existing(id=doc_id) is not None:
+                        writer.delete_by_term("id", doc_id)
+                        result.deleted += 1
+                seen: set[str] = set()
+                for article in articles:
+                    if article.id not in seen and existing(id=article.id) is None:
+                        result.added += 1
+                    elif article.id not in seen:
+                        result.replaced += 1
+                    seen.add(article.id)
+                    writer.update_document(**schema.to_document(article))
+            before = set(os.listdir(self.index_dir))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        _fsync_new_files(self.index_dir, before)
+        self.ix = open_index(self.index_dir)
+        result.version = version(self.ix)
+        return result
+
+    def delete(self, ids: Iterable[str]) -> WriteResult:
+        """Delete articles by id in one atomic commit."""
+        return self.write(delete_ids=ids)
+
+
+def _fsync_new_files(folder: Path, before: set[str]) -> None:
+    for name in set(os.listdir(folder)) - before | {n for n in os.listdir(folder) if n.endswith(".toc")}:
+        path = folder / name
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
