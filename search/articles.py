@@ -19,13 +19,12 @@ from typing import Iterator
 from search import data, entities
 
 SIDECAR = "_metadata.json"
-TEXT_SUFFIXES = {".txt", ".text", ""}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATELINE_RE = re.compile(
-    rf"^(?P<source>[A-Z][\w.&' -]{{1,40}}?),\s+(?P<date>(?:{MONTHS})\.? \d{{1,2}}, \d{{4}}|\d{{1,2}} (?:{MONTHS}) \d{{4}})\b"
-    r"(?P<rest>.*)$")
+    rf"^(?P<source>[A-Z][\w.&' -]{{1,40}}?),\s+"
+    rf"(?P<date>(?:{MONTHS})\.? \d{{1,2}}, \d{{4}}|\d{{1,2}} (?:{MONTHS}) \d{{4}})\b(?P<rest>.*)$")
 TITLE_SUFFIX_RE = re.compile(r"^(?P<title>.+?)\s+/\s+(?:[^/]+\s+/\s+)*(?:News agency\s+)?(?P<source>[^/]+?)\s*$")
 DOMAIN_RE = re.compile(r"^(?:www\.)?(?P<name>[A-Za-z0-9-]+)\.(?:com|net|org|ru|cn|co\.uk|info|news|ir|ua|de|fr)$")
 TRAILING_MARK_RE = re.compile(r"\s+Endi(?:t(?:em)?)?\s*$")
@@ -120,12 +119,10 @@ def _source_line(line: str) -> str | None:
     return None
 
 
-def clean_text(raw: str) -> dict:
-    """Split raw page text into title, body, source and dateline date."""
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [line.strip() for line in text.split("\n")]
+def _content_lines(text: str) -> list[str]:
+    """Return the lines of a text with chrome lines blanked (blank lines split paragraphs)."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     main_script = "LATIN" if _script_share(text, "LATIN") >= 0.5 else None
-    found: dict = {"source": None, "published": None}
 
     def keep(line: str) -> bool:
         if not line or is_chrome(line):
@@ -133,19 +130,37 @@ def clean_text(raw: str) -> dict:
         # Widget text in another script on an English page ("Поделиться").
         return not (main_script and _script_share(line, "CYRILLIC") > 0.5)
 
-    lines = [line if keep(line) else "" for line in lines]
-    title = _take_title(lines, found)
-    body_lines = _drop_title_repeats(lines, title)
-    _take_dateline(body_lines, found)
-    _take_closing_source(body_lines, found)
-    paragraphs = [p for p in "\n".join(body_lines).split("\n\n") if p.strip()]
+    return [line if keep(line) else "" for line in (raw.strip() for raw in text.split("\n"))]
+
+
+def _join_body(lines: list[str], found: dict) -> str:
+    _take_closing_source(lines, found)
+    paragraphs = [p for p in "\n".join(lines).split("\n\n") if p.strip()]
     body = "\n\n".join(" ".join(p.split("\n")).strip() for p in paragraphs)
-    body = TRAILING_MARK_RE.sub("", body)
+    return TRAILING_MARK_RE.sub("", body)
+
+
+def clean_text(raw: str) -> dict:
+    """Split raw page text into title, body, source and dateline date."""
+    lines = _content_lines(raw)
+    found: dict = {"source": None, "published": None}
+    _take_dateline(lines, found)
+    title = _take_title(lines, found)
+    body = _join_body(_drop_title_repeats(lines, title), found)
     return {"title": title, "body": body, **found}
+
+
+def clean_body(title: str, body: str) -> dict:
+    """Clean the body of an article whose title is given: chrome, title repeats, source."""
+    found: dict = {"source": None, "published": None}
+    lines = ["" if line == title else line for line in _content_lines(body)]
+    return {"title": title, "body": _join_body(lines, found), **found}
 
 
 def _take_title(lines: list[str], found: dict) -> str:
     candidates = [(i, line) for i, line in enumerate(lines) if line]
+    if not candidates:
+        raise ArticleError("no text left after removing page chrome")
     for i, line in candidates:
         suffix = TITLE_SUFFIX_RE.match(line)
         if suffix and (entities.known_source(suffix.group("source")) or "/ News agency" in line):
@@ -158,7 +173,7 @@ def _take_title(lines: list[str], found: dict) -> str:
     # Otherwise the first line long enough to be a headline; shorter ones before it
     # are section labels.
     for i, _ in candidates:
-        if len(lines[i].split()) >= 3 and not DATELINE_RE.match(lines[i]):
+        if len(lines[i].split()) >= 3:
             return lines[i]
     raise ArticleError("no title: the text has no line of three words or more")
 
@@ -170,15 +185,14 @@ def _drop_title_repeats(lines: list[str], title: str) -> list[str]:
 
 
 def _take_dateline(lines: list[str], found: dict) -> None:
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        match = DATELINE_RE.match(line)
+    """Take source and date from a dateline among the first lines ("Xinhua, March 25, 2016")."""
+    for i in [i for i, line in enumerate(lines) if line][:3]:
+        match = DATELINE_RE.match(lines[i])
         if match and len(match.group("rest").split()) <= 4:
-            found["source"] = found["source"] or canonical_source(match.group("source"))
+            found["source"] = canonical_source(match.group("source"))
             found["published"] = _parse_dateline_date(match.group("date")).isoformat()
             lines[i] = ""
-        return
+            return
 
 
 def _take_closing_source(lines: list[str], found: dict) -> None:
@@ -224,10 +238,11 @@ def from_record(record: dict) -> Article:
     if not title:
         article = from_text(body, {k: record.get(k) for k in ARTICLE_FIELDS if k not in ("title", "body")})
         return article
-    cleaned_body = clean_text(f"{title}\n{body}")
-    merged = {**cleaned_body, **{k: record.get(k) for k in ARTICLE_FIELDS if record.get(k) not in (None, "")}}
-    merged["title"] = " ".join(title.split())
-    merged["body"] = cleaned_body["body"] or body.strip()
+    title = " ".join(title.split())
+    cleaned = clean_body(title, body)
+    merged = {**cleaned, **{k: record.get(k) for k in ARTICLE_FIELDS if record.get(k) not in (None, "")}}
+    merged["title"] = title
+    merged["body"] = cleaned["body"] or body.strip()
     return build(merged, fallback_id=stable_id(record.get("url") or "", title, body))
 
 
@@ -322,26 +337,39 @@ def _sidecar(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
+        meta = json.loads(read_bytes(path.read_bytes()))
+    except (OSError, ArticleError, json.JSONDecodeError) as error:
+        raise ArticleError(f"unreadable metadata: {error}") from None
+    if not isinstance(meta, dict):
+        raise ArticleError("metadata must map file names to objects")
+    return meta
 
 
-def input_files(paths: list[Path]) -> Iterator[tuple[Path, dict]]:
-    """Yield every article file under the given files and folders, with its sidecar metadata."""
+def input_files(paths: list[Path]) -> Iterator[tuple[Path, dict] | Failure]:
+    """Yield every article file under files and folders with its sidecar metadata."""
+    sidecars: dict[Path, dict] = {}
     for path in paths:
+        files = [path]
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if file.name == SIDECAR or any(part.startswith(".") for part in file.relative_to(path).parts):
-                    continue
-                yield file, _sidecar(file.parent).get(file.name, {})
-        else:
-            yield path, _sidecar(path.parent).get(path.name, {})
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != SIDECAR
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        for file in files:
+            if file.parent not in sidecars:
+                try:
+                    sidecars[file.parent] = _sidecar(file.parent)
+                except ArticleError as error:
+                    sidecars[file.parent] = {}
+                    yield Failure(str(file.parent / SIDECAR), str(error))
+            yield file, sidecars[file.parent].get(file.name, {})
 
 
 def read_paths(paths: list[Path]) -> Iterator[Article | Failure]:
     """Yield the articles (and failures) of files and folders."""
-    for file, meta in input_files(paths):
+    for item in input_files(paths):
+        if isinstance(item, Failure):
+            yield item
+            continue
+        file, meta = item
         if not file.exists():
             yield Failure(str(file), "no such file or folder")
             continue

@@ -224,6 +224,8 @@ def _canonical(value: str, kind: str) -> str | None:
 
 def _case_ok(entry: Entry, tokens: list[Token]) -> bool:
     """Check letter case: one-word aliases exactly ("US", not "us"), others capitalised."""
+    if entry.kind == "mask":
+        return True
     if len(tokens) == 1:
         return tokens[0].key == fold(entry.alias) or (
             tokens[0].key.isupper() and len(tokens[0].key) > 3 and tokens[0].low == fold(entry.alias).lower())

@@ -88,13 +88,14 @@ class Indexer:
                     if existing(id=doc_id) is not None:
                         writer.delete_by_term("id", doc_id)
                         result.deleted += 1
-                seen: set[str] = set()
-                for article in articles:
-                    if article.id not in seen and existing(id=article.id) is None:
+                # Whoosh's update only replaces committed documents, so within a
+                # batch the last article with an id wins here.
+                latest = {article.id: article for article in articles}
+                for article in latest.values():
+                    if existing(id=article.id) is None:
                         result.added += 1
-                    elif article.id not in seen:
+                    else:
                         result.replaced += 1
-                    seen.add(article.id)
                     writer.update_document(**schema.to_document(article))
             before = set(os.listdir(self.index_dir))
             writer.commit()

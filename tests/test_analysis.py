@@ -1,0 +1,49 @@
+"""The analyzer: tokens, folding, stop words, stems, offsets, pickling."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from whoosh.lang.snowball.english import EnglishStemmer
+
+from search import analysis
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("Sanctions were lifted", ["sanction", "lift"]),
+    ("The talks and the TALKS", ["talk", "talk"]),
+    ("Nicolás Maduro", ["nicola", "maduro"]),
+    ("Genève café", ["genev", "cafe"]),
+    ("of the and to", []),
+    ("US-Russian relations", ["us", "russian", "relat"]),
+    ("Resolution 2264", ["resolut", "2264"]),
+    ("Поделиться новостью", ["поделиться", "новостью"]),
+    ("Russia's position", ["russia", "posit"]),
+    ("snake_case", ["snake", "case"]),
+])
+def test_terms(text, terms):
+    assert analysis.terms(text) == terms
+
+
+def test_tokens_keep_offsets_and_positions():
+    text = "Ceasefire talks in Syria"
+    # Whoosh reuses one Token object, so read each as it comes.
+    tokens = [(t.text, t.pos, text[t.startchar:t.endchar])
+              for t in analysis.analyzer()(text, positions=True, chars=True)]
+    assert tokens == [("ceasefir", 0, "Ceasefire"), ("talk", 1, "talks"), ("syria", 2, "Syria")]
+
+
+@pytest.mark.parametrize("word", ["sanctions", "negotiations", "generously", "hostilities",
+                                  "cessation", "disastrous", "importance", "relations", "running"])
+def test_nltk_stems_agree_with_whoosh_snowball(word):
+    assert analysis.stem(word) == EnglishStemmer().stem(word)
+
+
+def test_stop_words_are_shipped():
+    assert {"the", "and", "of", "was"} <= analysis.stopwords()
+    assert len(analysis.stopwords()) >= 150
+
+
+def test_analyzer_survives_pickling():
+    restored = pickle.loads(pickle.dumps(analysis.analyzer()))
+    assert [t.text for t in restored("Negotiations continued")] == ["negoti", "continu"]

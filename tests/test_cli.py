@@ -1,0 +1,78 @@
+"""The command line: index, export, stats, and bad input."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chancery.cli import cli
+from conftest import SEEDS, export
+
+
+@pytest.mark.parametrize("command", [[], ["index"], ["export"], ["stats"]])
+def test_help(runner, command):
+    result = runner.invoke(cli, command + ["--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_index_summary_and_idempotence(runner, tmp_path):
+    args = ["index", "--index-dir", str(tmp_path), str(SEEDS)]
+    first = runner.invoke(cli, args)
+    second = runner.invoke(cli, args)
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert first.output.startswith("indexed 5, replaced 0, failed 0 in ")
+    assert second.output.startswith("indexed 0, replaced 5, failed 0 in ")
+    assert len(export(tmp_path)) == 5
+
+
+def test_index_dir_from_environment(runner, tmp_path):
+    result = runner.invoke(cli, ["index", str(SEEDS)], env={"CHANCERY_INDEX_DIR": str(tmp_path / "env")})
+    assert result.exit_code == 0
+    assert len(export(tmp_path / "env")) == 5
+
+
+def test_bad_setting_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["index", "--lock-timeout", "-1", str(SEEDS)])
+    assert result.exit_code == 2
+    assert "--lock-timeout: must be positive" in result.output
+
+
+def test_broken_files_are_named_and_the_rest_indexed(runner, tmp_path, seeds_copy):
+    index_dir = tmp_path / "ix"
+    assert runner.invoke(cli, ["index", "--index-dir", str(index_dir), str(SEEDS)]).exit_code == 0
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    (seeds_copy / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (seeds_copy / "batch.jsonl").write_text(
+        json.dumps({"id": "j1", "title": "Lavrov meets Blinken in Geneva", "body": "They met."}) + "\n{oops\n"
+        + json.dumps({"id": "j2", "title": "Sanctions extended by the EU", "body": "Brussels said."}) + "\n")
+    result = runner.invoke(cli, ["index", "--index-dir", str(index_dir), str(seeds_copy)])
+    assert result.exit_code == 1
+    assert f"failed: {seeds_copy / 'empty.txt'}: empty text" in result.output
+    assert f"failed: {seeds_copy / 'image.txt'}: binary file" in result.output
+    assert f"failed: {seeds_copy / 'batch.jsonl'}:2: invalid JSON" in result.output
+    assert "indexed 2, replaced 5, failed 3" in result.output
+    ids = {row["id"] for row in export(index_dir)}
+    assert len(ids) == 7 and {"j1", "j2"} <= ids
+
+
+def test_export_shape(seed_index):
+    rows = export(seed_index)
+    assert {tuple(sorted(row)) for row in rows} == {
+        ("body", "countries", "id", "persons", "published", "source", "title", "topics", "url")}
+    assert [row["id"] for row in rows] == sorted(row["id"] for row in rows)
+
+
+def test_stats(runner, seed_index):
+    result = runner.invoke(cli, ["stats", "--index-dir", str(seed_index), "--top", "2"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "documents: 5"
+    assert ["5", "Vladimir", "Putin"] in [line.split() for line in lines]
+
+
+@pytest.mark.parametrize("command", ["export", "stats"])
+def test_missing_index(runner, tmp_path, command):
+    result = runner.invoke(cli, [command, "--index-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "no index in" in result.output
