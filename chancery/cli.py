@@ -1,8 +1,11 @@
 """The chancery command: index, export, stats."""
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
+import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -11,7 +14,8 @@ import click
 from tqdm import tqdm
 
 from chancery import settings
-from search import articles, indexer, schema
+from search import articles, indexer, schema, searcher
+from search.query import QueryError
 
 
 def setting_option(name: str):
@@ -115,6 +119,67 @@ def stats_command(top, **options):
         click.echo(f"{facet}:")
         for value, count in counts[facet].most_common(top):
             click.echo(f"  {count:>6}  {value}")
+
+
+def _print_results(response: dict) -> None:
+    click.echo(f"{response['total']} results in {response['took_ms']} ms")
+    if response["suggestion"]:
+        click.echo(f"did you mean: {response['suggestion']}")
+    for number, hit in enumerate(response["results"], start=1):
+        click.echo(f"\n{number}. {hit['title']}  [{hit['score']}]")
+        click.echo(f"   {hit['published'] or 'undated'} · {hit['source'] or 'unknown source'} · {hit['id']}")
+        snippet = re.sub(r"</?mark>", "*", html.unescape(hit["snippet"]))
+        click.echo(textwrap.fill(snippet, width=100, initial_indent="   ", subsequent_indent="   "))
+    for facet, buckets in response["facets"].items():
+        shown = ", ".join(f"{b['value']} ({b['count']})" for b in buckets[:8])
+        if shown:
+            click.echo(f"\n{facet}: {shown}")
+
+
+@cli.command("search")
+@setting_option("index_dir")
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@click.option("--person", multiple=True, help="Filter on a person (any alias); repeatable.")
+@click.option("--country", multiple=True, help="Filter on a country (any alias); repeatable.")
+@click.option("--topic", multiple=True, help="Filter on a topic slug; repeatable.")
+@click.option("--source", multiple=True, help="Filter on a source; repeatable.")
+@click.option("--or", "or_facets", multiple=True, type=click.Choice(schema.FACETS),
+              help="Combine this facet's values with OR instead of AND; repeatable.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
+@click.option("--sort", type=click.Choice(searcher.SORTS), help="Order of results.")
+@click.option("--page", default=1, type=click.IntRange(1), show_default=True)
+@click.option("--per-page", default=10, type=click.IntRange(1, searcher.MAX_PER_PAGE), show_default=True)
+def search_command(query, as_json, or_facets, date_from, date_to, sort, page, per_page, **options):
+    """Search like GET /api/search, from a terminal."""
+    filters = {facet: list(options.pop(facet)) for facet in schema.FACETS}
+    config = load_settings(options)
+    request = searcher.SearchRequest(
+        q=" ".join(query), filters={f: v for f, v in filters.items() if v}, ops={f: "or" for f in or_facets},
+        date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
+        sort=sort, page=page, per_page=per_page)
+    try:
+        _open(config["index_dir"])
+        response = searcher.Service(config["index_dir"]).search(request)
+    except QueryError as error:
+        raise click.UsageError(f"{error.parameter}: {error}") from None
+    if as_json:
+        click.echo(json.dumps(response, ensure_ascii=False, indent=2))
+    else:
+        _print_results(response)
+
+
+@cli.command("serve")
+@setting_option("index_dir")
+@setting_option("host")
+@setting_option("port")
+@setting_option("workers")
+def serve_command(**options):
+    """Serve the API and the search page with gunicorn."""
+    config = load_settings(options)
+    from chancery.server import Server
+    Server({"index_dir": config["index_dir"]}, f"{config['host']}:{config['port']}", config["workers"]).run()
 
 
 def main():

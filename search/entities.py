@@ -106,6 +106,7 @@ class Gazetteer:
     topics: dict = field(default_factory=dict)
     topic_cues: dict = field(default_factory=lambda: defaultdict(list))
     country_codes: dict = field(default_factory=dict)
+    aliases: dict = field(default_factory=lambda: defaultdict(set))   # canonical -> spellings
 
     def add(self, alias: str, entry: Entry) -> None:
         keys = [token.low for token in tokenize(alias)]
@@ -115,6 +116,8 @@ class Gazetteer:
         for key in keys:
             node = node.setdefault(key, {})
         node.setdefault(END, []).append(entry)
+        if entry.kind in ("person", "country"):
+            self.aliases[entry.value].add(alias)
 
 
 def _variants(name: str, groups: dict[str, list[str]]) -> list[str]:

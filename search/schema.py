@@ -27,7 +27,7 @@ def build_schema() -> Schema:
     """Return the schema of the article index."""
     text = analysis.analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=text, stored=True, field_boost=TITLE_BOOST, spelling=True),
         body=TEXT(analyzer=text, stored=True, spelling=True),
         person=facet_field(),

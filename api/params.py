@@ -1,0 +1,99 @@
+"""Read and validate query parameters: declared once, unknown ones refused."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from werkzeug.datastructures import MultiDict
+
+from api.errors import ApiError
+from search import schema
+from search.query import QueryError
+from search.searcher import SearchRequest
+
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: Callable[[str], Any] = str
+    repeatable: bool = False
+    description: str = ""
+
+
+def _int(text: str) -> int:
+    return int(text)
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+SEARCH_PARAMS = [
+    Param("q", description="Query text; empty means all articles."),
+    *[Param(f, repeatable=True, description=f"Filter on {f}; any alias; repeatable.") for f in schema.FACETS],
+    *[Param(f"{f}_op", description=f"'and' (default) or 'or' for the {f} filter.") for f in schema.FACETS],
+    Param("from", _date, description="Inclusive ISO start date on published."),
+    Param("to", _date, description="Inclusive ISO end date on published."),
+    Param("sort", description="relevance (default with q), newest (default without q) or oldest."),
+    Param("page", _int, description="1-based page."),
+    Param("per_page", _int, description="Results per page, 1-100, default 10."),
+    Param("facet_size", _int, description="Values per facet, 1-100, default 10."),
+]
+SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.")]
+FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
+                Param("size", _int, description="Values returned, 1-100, default 10.")]
+
+
+def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
+    """Return typed values of the declared parameters; refuse unknown or malformed ones."""
+    declared = {p.name: p for p in params}
+    unknown = [name for name in args if name not in declared]
+    if unknown:
+        allowed = ", ".join(declared) or "none"
+        raise ApiError(400, "unknown_parameter", f"unknown parameter {', '.join(map(repr, unknown))}; "
+                       f"allowed: {allowed}", parameter=unknown[0])
+    values: dict[str, Any] = {}
+    for name, param in declared.items():
+        raw = args.getlist(name)
+        if not raw:
+            continue
+        if len(raw) > 1 and not param.repeatable:
+            raise ApiError(400, "invalid_parameter", f"{name} may be given only once", parameter=name)
+        try:
+            typed = [param.type(value) for value in raw]
+        except ValueError:
+            kind = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)"}.get(param.type, "valid")
+            raise ApiError(400, "invalid_parameter", f"{name} must be {kind}", parameter=name) from None
+        values[name] = typed if param.repeatable else typed[0]
+    return values
+
+
+def search_request(args: MultiDict) -> SearchRequest:
+    """Build a validated SearchRequest from query parameters."""
+    values = read(args, SEARCH_PARAMS)
+    q = values.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ApiError(400, "invalid_parameter", f"q is longer than {MAX_QUERY_CHARS} characters", parameter="q")
+    request = SearchRequest(
+        q=q,
+        filters={f: [v for v in values.get(f, []) if v.strip()] for f in schema.FACETS if values.get(f)},
+        ops={f: values[f"{f}_op"].lower() for f in schema.FACETS if f"{f}_op" in values},
+        date_from=values.get("from"), date_to=values.get("to"), sort=values.get("sort"),
+        page=values.get("page", 1), per_page=values.get("per_page", 10), facet_size=values.get("facet_size", 10),
+    )
+    try:
+        request.validate()
+    except QueryError as error:
+        raise ApiError(400, "invalid_parameter", str(error), parameter=error.parameter) from None
+    return request
+
+
+def bounded(values: dict, name: str, default: int, low: int, high: int) -> int:
+    """Return an integer parameter within bounds, or refuse it."""
+    value = values.get(name, default)
+    if not low <= value <= high:
+        raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}", parameter=name)
+    return value

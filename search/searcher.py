@@ -1,0 +1,384 @@
+"""Search the index: evaluate queries with arrays, filter, count facets, rank, page.
+
+A query tree is evaluated into a boolean mask and a score per document. Terms are
+scored with Whoosh's own BM25F formula and parameters over cached postings arrays,
+so the ranking is Whoosh's (a test compares the two); nodes the arrays do not cover
+(phrases) are scored by Whoosh's matcher. Facets are counted with numpy over the
+whole result set; a facet in "or" mode is counted without its own selection, as a
+list of checkboxes is.
+"""
+from __future__ import annotations
+
+import html
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from whoosh import highlight
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from search import analysis, entities, indexer, schema
+from search.query import TEXT_FIELDS, QueryError, fold, parse, resolve_facet_value, text_terms
+from search.snapshot import NO_DATE, Snapshot
+
+SORTS = ("relevance", "newest", "oldest")
+OPS = ("and", "or")
+MAX_PER_PAGE = 100
+MAX_FACET_SIZE = 100
+MAX_DEPTH = 10_000
+SNIPPET_CHARS = 240
+WEIGHTING = BM25F()
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    ops: dict[str, str] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str | None = None
+    page: int = 1
+    per_page: int = 10
+    facet_size: int = 10
+
+    def validate(self) -> None:
+        """Raise QueryError naming the parameter that is out of bounds."""
+        checks = [
+            (1 <= self.per_page <= MAX_PER_PAGE, "per_page", f"per_page must be between 1 and {MAX_PER_PAGE}"),
+            (1 <= self.facet_size <= MAX_FACET_SIZE, "facet_size",
+             f"facet_size must be between 1 and {MAX_FACET_SIZE}"),
+            (self.page >= 1, "page", "page must be 1 or more"),
+            (self.page * self.per_page <= MAX_DEPTH, "page",
+             f"results beyond the first {MAX_DEPTH} cannot be paged to; narrow the search"),
+            (self.sort in (None, *SORTS), "sort", f"sort must be one of {', '.join(SORTS)}"),
+            (not (self.date_from and self.date_to and self.date_from > self.date_to), "from",
+             "from must not be after to"),
+        ]
+        checks += [(op in OPS, f"{facet}_op", f"{facet}_op must be 'and' or 'or'") for facet, op in self.ops.items()]
+        for ok, parameter, message in checks:
+            if not ok:
+                raise QueryError(message, parameter)
+
+
+class MarkFormatter(highlight.Formatter):
+    """Format fragments as HTML where only <mark> is markup and all text is escaped."""
+    between = " … "
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
+
+
+def _dense(snap: Snapshot, docs: np.ndarray) -> np.ndarray:
+    mask = np.zeros(snap.size, bool)
+    mask[docs] = True
+    return mask & snap.live
+
+
+class Evaluator:
+    """Evaluate a query tree into (mask, scores) over one snapshot."""
+
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        self.searcher = snap.searcher
+
+    def __call__(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        snap = self.snap
+        zeros = np.zeros(snap.size)
+        if isinstance(node, wq.Every):
+            return snap.live.copy(), zeros
+        if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
+            return np.zeros(snap.size, bool), zeros
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
+            return self._term(node)
+        if isinstance(node, wq.Term) and node.fieldname in schema.FACETS:
+            mask = _dense(snap, snap.facets[node.fieldname].docs(str(node.text)))
+            return mask, mask * node.boost
+        if isinstance(node, (wq.Or, wq.And)):
+            parts = [self(child) for child in node.subqueries]
+            if not parts:
+                return np.zeros(snap.size, bool), zeros
+            combine = np.logical_or if isinstance(node, wq.Or) else np.logical_and
+            mask = combine.reduce([m for m, _ in parts])
+            scores = np.sum([np.where(m, s, 0.0) for m, s in parts], axis=0) * node.boost
+            return mask, np.where(mask, scores, 0.0)
+        if isinstance(node, wq.AndNot):
+            (a, sa), (b, _) = self(node.a), self(node.b)
+            return a & ~b, np.where(a & ~b, sa, 0.0)
+        if isinstance(node, wq.Require):
+            (a, sa), (b, _) = self(node.a), self(node.b)
+            return a & b, np.where(a & b, sa, 0.0)
+        if isinstance(node, wq.AndMaybe):
+            (a, sa), (b, sb) = self(node.a), self(node.b)
+            return a, np.where(a, sa + np.where(b, sb, 0.0), 0.0)
+        if isinstance(node, wq.Not):
+            inner, _ = self(node.query)
+            return snap.live & ~inner, zeros
+        return self._whoosh(node)
+
+    def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+        snap, name, text = self.snap, node.fieldname, str(node.text)
+        ids, weights = snap.term(name, text)
+        mask = np.zeros(snap.size, bool)
+        scores = np.zeros(snap.size)
+        if len(ids):
+            # Whoosh's BM25F (whoosh.scoring.bm25) with its own idf, B, K1 and lengths.
+            scorer = WEIGHTING.scorer(self.searcher, name, text)
+            lengths = snap.lengths[name][ids]
+            k1, b = scorer.K1, scorer.B
+            term_scores = scorer.idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+            mask[ids] = True
+            scores[ids] = term_scores * node.boost
+            mask &= snap.live
+        return mask, np.where(mask, scores, 0.0)
+
+    def _whoosh(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """Score a node the arrays do not cover (a phrase) with Whoosh's matcher."""
+        mask = np.zeros(self.snap.size, bool)
+        scores = np.zeros(self.snap.size)
+        matcher = node.matcher(self.searcher, self.searcher.context(weighting=WEIGHTING))
+        while matcher.is_active():
+            doc = matcher.id()
+            mask[doc] = True
+            scores[doc] = matcher.score()
+            matcher.next()
+        mask &= self.snap.live
+        return mask, np.where(mask, scores, 0.0)
+
+
+class Service:
+    """The read (and write) side of one index, for one process or thread.
+
+    Whoosh searchers are not safe to share between threads, so each thread gets
+    its own searcher and snapshot; segment arrays are shared through the cache.
+    """
+
+    def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0):
+        self.index_dir = Path(index_dir)
+        self.lock_timeout = lock_timeout
+        self.ix = indexer.open_index(self.index_dir, create=True)
+        self._local = threading.local()
+        self._segment_cache: dict = {}
+        self._cache_lock = threading.Lock()
+
+    # -- the snapshot of the current index version --------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """Return the snapshot of the newest committed version, refreshing when it changed."""
+        local = self._local
+        current = indexer.version(self.ix)
+        snap = getattr(local, "snap", None)
+        if snap is not None and snap.version == current:
+            return snap
+        searcher = getattr(local, "searcher", None)
+        searcher = searcher.refresh() if searcher is not None else self.ix.searcher(weighting=WEIGHTING)
+        local.searcher = searcher
+        with self._cache_lock:
+            snap = Snapshot(searcher, self._segment_cache)
+        snap.version = current
+        local.snap = snap
+        return snap
+
+    # -- search --------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> dict:
+        """Run a search and return the contract's response."""
+        started = time.perf_counter()
+        request.validate()
+        snap = self.snapshot()
+        tree = parse(request.q, snap.searcher, {f: snap.facets[f].values for f in schema.FACETS})
+        matched, scores = Evaluator(snap)(tree)
+        filters = {facet: [resolve_facet_value(facet, v, snap.facets[facet].values) for v in values]
+                   for facet, values in request.filters.items() if values}
+        facet_masks = {facet: self._facet_mask(snap, facet, values, request.ops.get(facet, "and"))
+                       for facet, values in filters.items()}
+        date_mask = self._date_mask(snap, request.date_from, request.date_to)
+        base = matched & date_mask
+        result = base.copy()
+        for mask in facet_masks.values():
+            result &= mask
+        sort = request.sort or ("relevance" if request.q.strip() else "newest")
+        total = int(result.sum())
+        start = (request.page - 1) * request.per_page
+        docs = self._order(snap, result, scores, sort, start + request.per_page)[start:]
+        terms = text_terms(tree)
+        response = {
+            "query": {"q": request.q, "filters": filters, "sort": sort, "page": request.page,
+                      "per_page": request.per_page},
+            "total": total,
+            "results": [self._result(snap, int(doc), float(scores[doc]), terms) for doc in docs],
+            "facets": self._facets(snap, base, result, facet_masks, filters, request),
+            "suggestion": self.suggest(request.q, snap) if request.q.strip() else None,
+        }
+        response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return response
+
+    def _facet_mask(self, snap: Snapshot, facet: str, values: list[str], op: str) -> np.ndarray:
+        masks = [_dense(snap, snap.facets[facet].docs(value)) for value in values]
+        combine = np.logical_or if op == "or" else np.logical_and
+        return combine.reduce(masks)
+
+    def _date_mask(self, snap: Snapshot, start: date | None, end: date | None) -> np.ndarray:
+        mask = snap.live.copy()
+        if start is not None:
+            mask &= snap.days >= start.toordinal()
+        if end is not None:
+            mask &= (snap.days <= end.toordinal()) & (snap.days != NO_DATE)
+        return mask
+
+    def _order(self, snap: Snapshot, mask: np.ndarray, scores: np.ndarray, sort: str, limit: int) -> np.ndarray:
+        docs = np.flatnonzero(mask)
+        if len(docs) > limit and sort == "relevance":
+            # Keep every document scoring at least the limit-th score, so ties at the
+            # edge are ordered by doc number, as Whoosh orders them.
+            threshold = np.partition(scores[docs], len(docs) - limit)[len(docs) - limit]
+            docs = docs[scores[docs] >= threshold]
+        if sort == "relevance":
+            order = np.lexsort((docs, -scores[docs]))
+        else:
+            days = snap.days[docs].astype(np.int64)
+            undated_last = np.where(days == NO_DATE, 1, 0)
+            key = -days if sort == "newest" else days
+            order = np.lexsort((docs, -scores[docs], key, undated_last))
+        return docs[order][:limit]
+
+    def _result(self, snap: Snapshot, doc: int, score: float, terms: set[str]) -> dict:
+        article = schema.to_article(snap.searcher.stored_fields(doc))
+        return {
+            "id": article.id, "title": article.title, "source": article.source,
+            "published": article.published, "url": article.url, "score": round(score, 4),
+            "snippet": snippet(article.body, terms),
+            "persons": article.persons, "countries": article.countries, "topics": article.topics,
+        }
+
+    def _facets(self, snap: Snapshot, base: np.ndarray, result: np.ndarray, facet_masks: dict,
+                filters: dict, request: SearchRequest) -> dict:
+        facets = {}
+        for facet in schema.FACETS:
+            mask = base.copy()
+            for other, other_mask in facet_masks.items():
+                # A facet in "or" mode ignores its own selection when counted.
+                if other != facet or request.ops.get(facet, "and") != "or":
+                    mask &= other_mask
+            facets[facet] = self._buckets(snap, facet, mask, filters.get(facet, []), request.facet_size)
+        months = np.bincount(snap.month_of[result & (snap.month_of >= 0)], minlength=len(snap.months))
+        facets["published"] = [{"value": month, "count": int(count)}
+                               for month, count in zip(snap.months, months) if count]
+        return facets
+
+    def _buckets(self, snap: Snapshot, facet: str, mask: np.ndarray, selected: list[str], size: int) -> list[dict]:
+        index = snap.facets[facet]
+        counts = index.counts(mask)
+        order = np.lexsort((np.arange(len(counts)), -counts))
+        chosen = [int(i) for i in order[:size] if counts[i] > 0]
+        chosen += [index.lookup[v] for v in selected if v in index.lookup and index.lookup[v] not in chosen]
+        buckets = [{"value": index.values[i], "count": int(counts[i]), "selected": index.values[i] in selected}
+                   for i in chosen]
+        buckets += [{"value": v, "count": 0, "selected": True} for v in selected if v not in index.lookup]
+        if facet == "topic":
+            for bucket in buckets:
+                bucket["label"] = entities.topic_label(bucket["value"]) or bucket["value"]
+        return buckets
+
+    # -- suggestions, articles, similar, facet values -------------------------------
+
+    def suggest(self, text: str, snap: Snapshot | None = None) -> str | None:
+        """Return the query with misspelt words corrected from the index's words, if any."""
+        snap = snap or self.snapshot()
+        reader = snap.searcher.reader()
+        corrector = reader.corrector("body")
+        words, changed = [], False
+        for word in text.split():
+            plain = word.isalpha()
+            stems = analysis.terms(word) if plain else []
+            known = not stems or any((f, s) in reader for f in ("title", "body") for s in stems)
+            if plain and not known:
+                found = corrector.suggest(fold(word), limit=1, maxdist=2)
+                if found:
+                    words.append(found[0])
+                    changed = True
+                    continue
+            words.append(word.lower() if plain else word)
+        return " ".join(words) if changed else None
+
+    def article(self, doc_id: str) -> dict | None:
+        """Return a whole article with its entities, or None."""
+        snap = self.snapshot()
+        doc = snap.docnum.get(doc_id)
+        return schema.to_article(snap.searcher.stored_fields(doc)).to_dict() if doc is not None else None
+
+    def similar(self, doc_id: str, size: int = 5) -> list[dict] | None:
+        """Return the articles most like one, by its key terms; None when it is unknown."""
+        snap = self.snapshot()
+        doc = snap.docnum.get(doc_id)
+        if doc is None:
+            return None
+        key_terms = snap.searcher.key_terms([doc], "body", numterms=15)
+        tree = wq.Or([wq.Term(f, term, boost=weight) for term, weight in key_terms for f in ("title", "body")])
+        mask, scores = Evaluator(snap)(tree)
+        mask[doc] = False
+        return [self._result(snap, int(d), float(scores[d]), set()) for d in
+                self._order(snap, mask, scores, "relevance", size)]
+
+    def facet_values(self, facet: str, prefix: str = "", size: int = 10) -> list[dict]:
+        """Return a facet's values over the whole corpus, matching an alias-aware prefix."""
+        if facet not in schema.FACETS:
+            raise QueryError(f"unknown facet {facet!r}: use one of {', '.join(schema.FACETS)}", "facet")
+        snap = self.snapshot()
+        index = snap.facets[facet]
+        counts = index.counts(snap.live)
+        wanted = fold(prefix.strip())
+        names = entities.gazetteer().aliases
+        buckets = []
+        for i in np.lexsort((np.arange(len(counts)), -counts)):
+            value = index.values[i]
+            if counts[i] == 0:
+                break
+            spellings = {value} | names.get(value, set())
+            if facet == "topic":
+                spellings.add(entities.topic_label(value) or value)
+            if not wanted or any(_word_prefix(fold(s), wanted) for s in spellings):
+                bucket = {"value": value, "count": int(counts[i])}
+                if facet == "topic":
+                    bucket["label"] = entities.topic_label(value) or value
+                buckets.append(bucket)
+                if len(buckets) >= size:
+                    break
+        return buckets
+
+    def health(self) -> dict:
+        """Return status, document count and index version."""
+        snap = self.snapshot()
+        return {"status": "ok", "documents": int(snap.live.sum()), "index_version": snap.version}
+
+    # -- writes ----------------------------------------------------------------------
+
+    def write(self, articles=(), delete_ids=()) -> indexer.WriteResult:
+        """Add, replace or delete articles through the index lock."""
+        result = indexer.Indexer(self.index_dir, self.lock_timeout).write(articles, delete_ids)
+        self.ix = indexer.open_index(self.index_dir)
+        return result
+
+
+def _word_prefix(text: str, prefix: str) -> bool:
+    return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
+
+
+def snippet(body: str, terms: set[str]) -> str:
+    """Return the best passages of a body as HTML: escaped text, terms in <mark>."""
+    if terms:
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        found = highlight.highlight(body, terms, analysis.analyzer(), fragmenter, MarkFormatter(), top=2)
+        if found:
+            return found
+    head = body[:SNIPPET_CHARS]
+    if len(body) > SNIPPET_CHARS:
+        head = head.rsplit(" ", 1)[0] + " …"
+    return html.escape(head, quote=False)
