@@ -22,7 +22,7 @@ install-test: $(VENV)/.installed-test
 # Index seeds/ when the index is missing, then start the service.
 run: install
 	@if ! ls $(INDEX_DIR)/*.toc >/dev/null 2>&1; then $(VENV)/bin/chancery index --index-dir $(INDEX_DIR) seeds; fi
-	$(VENV)/bin/chancery stats --index-dir $(INDEX_DIR)
+	$(VENV)/bin/chancery serve --index-dir $(INDEX_DIR)
 
 lint: install-test
 	$(PY) -m flake8 search api chancery tests bench

@@ -1,6 +1,8 @@
 """Chancery's HTTP layer: the Flask app, its routes, errors, OpenAPI and the search page."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 from flask_cors import CORS
 
@@ -35,6 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Which worker process answered: for operators and the multi-worker tests.
+        response.headers["X-Chancery-Worker"] = str(os.getpid())
         return response
 
     return app

@@ -21,8 +21,8 @@ def ref(name: str) -> dict:
 
 
 def parameter(param: Param) -> dict:
-    scalar = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}.get(param.type,
-                                                                                         {"type": "string"})
+    scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}
+    scalar = scalars.get(param.type, {"type": "string"})
     schema = {"type": "array", "items": scalar} if param.repeatable else scalar
     spec = {"name": param.name, "in": "query", "required": False, "schema": schema,
             "description": param.description}

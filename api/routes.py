@@ -4,7 +4,9 @@ from __future__ import annotations
 import hmac
 import json
 
-from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
 from api import params
 from api.errors import ApiError
@@ -12,6 +14,7 @@ from search import articles, indexer
 from search.query import QueryError
 
 bp = Blueprint("api", __name__)
+OPENAPI = (Path(__file__).with_name("openapi.json")).read_text(encoding="utf-8")
 
 
 def service():
@@ -65,7 +68,7 @@ def health():
 
 @bp.get("/api/openapi.json")
 def openapi():
-    return send_from_directory(current_app.root_path, "openapi.json", mimetype="application/json")
+    return Response(OPENAPI, mimetype="application/json")
 
 
 @bp.get("/")

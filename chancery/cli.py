@@ -175,11 +175,16 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("host")
 @setting_option("port")
 @setting_option("workers")
+@setting_option("cors_origins")
+@setting_option("max_request_bytes")
+@setting_option("lock_timeout")
 def serve_command(**options):
     """Serve the API and the search page with gunicorn."""
     config = load_settings(options)
     from chancery.server import Server
-    Server({"index_dir": config["index_dir"]}, f"{config['host']}:{config['port']}", config["workers"]).run()
+    app_config = {name: options[name] for name in ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout")
+                  if options[name] is not None}
+    Server(app_config, f"{config['host']}:{config['port']}", config["workers"]).run()
 
 
 def main():

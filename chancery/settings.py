@@ -16,6 +16,7 @@ class Setting:
     default: Any
     help: str
     type: Callable[[str], Any] = str
+    flag_allowed: bool = True     # False for secrets: a flag would show them in `ps`
 
     @property
     def env(self) -> str:
@@ -44,7 +45,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("index_dir", "index", "Folder of the Whoosh index."),
     Setting("lock_timeout", 10.0, "Seconds a writer waits for the index lock before failing.", _positive_float),
     Setting("batch_size", 1000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
-    Setting("api_token", None, "Bearer token that POST and DELETE must present; unset means writes are refused."),
+    Setting("api_token", None, "Bearer token that POST and DELETE must present; unset means writes are refused.",
+            flag_allowed=False),
     Setting("cors_origins", "", "Comma-separated origins allowed to call the API from a browser; empty means none."),
     Setting("max_request_bytes", 10 * 1024 * 1024, "Largest request body accepted, in bytes.", _positive_int),
     Setting("host", "127.0.0.1", "Address 'chancery serve' listens on."),

@@ -8,6 +8,7 @@ the unstemmed words and then stemmed, so "negotiat*" finds "negotiations".
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from whoosh import qparser
@@ -19,6 +20,7 @@ TEXT_FIELDS = ("title", "body")
 QUERY_FIELDS = TEXT_FIELDS + schema.FACETS + ("id",)
 MIN_PREFIX = 3
 MAX_PREFIX_TERMS = 64
+FIELD_RE = re.compile(r"(?<![\w\"])(\w+):")
 
 
 class QueryError(ValueError):
@@ -68,6 +70,9 @@ def parse(text: str, searcher, facet_values: dict[str, list[str]] | None = None)
     """Parse query text into a tree ready to evaluate; raise QueryError when it cannot be."""
     if not text.strip():
         return wq.Every()
+    for name in FIELD_RE.findall(text):
+        if name in searcher.schema.names() and name not in QUERY_FIELDS:
+            raise QueryError(f"unknown field {name!r}: use one of {', '.join(QUERY_FIELDS)}")
     try:
         tree = parser(searcher.schema).parse(text)
     except Exception as error:  # the parser's own errors have no common base class

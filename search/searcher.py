@@ -177,9 +177,13 @@ class Service:
         snap = getattr(local, "snap", None)
         if snap is not None and snap.version == current:
             return snap
-        searcher = getattr(local, "searcher", None)
-        searcher = searcher.refresh() if searcher is not None else self.ix.searcher(weighting=WEIGHTING)
+        # A fresh searcher, not searcher.refresh(): refresh reuses segment readers by
+        # segment and so misses deletions made in an existing segment.
+        previous = getattr(local, "searcher", None)
+        searcher = self.ix.searcher(weighting=WEIGHTING)
         local.searcher = searcher
+        if previous is not None:
+            previous.close()
         with self._cache_lock:
             snap = Snapshot(searcher, self._segment_cache)
         snap.version = current
@@ -293,19 +297,14 @@ class Service:
         """Return the query with misspelt words corrected from the index's words, if any."""
         snap = snap or self.snapshot()
         reader = snap.searcher.reader()
-        corrector = reader.corrector("body")
         words, changed = [], False
         for word in text.split():
             plain = word.isalpha()
             stems = analysis.terms(word) if plain else []
-            known = not stems or any((f, s) in reader for f in ("title", "body") for s in stems)
-            if plain and not known:
-                found = corrector.suggest(fold(word), limit=1, maxdist=2)
-                if found:
-                    words.append(found[0])
-                    changed = True
-                    continue
-            words.append(word.lower() if plain else word)
+            known = not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems)
+            correction = None if known else _correct(reader, fold(word))
+            changed = changed or correction is not None
+            words.append(correction or (word.lower() if plain else word))
         return " ".join(words) if changed else None
 
     def article(self, doc_id: str) -> dict | None:
@@ -365,6 +364,19 @@ class Service:
         result = indexer.Indexer(self.index_dir, self.lock_timeout).write(articles, delete_ids)
         self.ix = indexer.open_index(self.index_dir)
         return result
+
+
+def _correct(reader, word: str) -> str | None:
+    """Return the indexed word nearest to a misspelt one: fewest edits, then most documents."""
+    for distance in (1, 2):
+        found = {}
+        for name in ("spell_title", "spell_body"):
+            for candidate in reader.terms_within(name, word, distance):
+                candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
+                found[candidate] = found.get(candidate, 0) + reader.doc_frequency(name, candidate)
+        if found:
+            return min(found, key=lambda c: (-found[c], c))
+    return None
 
 
 def _word_prefix(text: str, prefix: str) -> bool:

@@ -45,8 +45,7 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
 
 @dataclass
 class SegmentData:
-    """What the read path needs from one immutable segment."""
-    reader: object
+    """What the read path needs from one immutable segment (deletions aside)."""
     size: int
     ids: list[str]
     days: np.ndarray                    # date ordinal per doc, NO_DATE when unknown
@@ -82,15 +81,15 @@ class SegmentData:
                 values.append(text)
             facet_values[facet] = values
             facet_pairs[facet] = (np.asarray(docs, np.int32), np.asarray(locals_, np.int32))
-        return cls(reader, size, ids, days, lengths, facet_values, facet_pairs)
+        return cls(size, ids, days, lengths, facet_values, facet_pairs)
 
-    def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return this segment's postings of a term, cached."""
+    def term(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return this segment's postings of a term, cached (deleted documents included)."""
         key = (fieldname, text)
         if key in self.postings:
             self.postings.move_to_end(key)
             return self.postings[key]
-        found = read_postings(self.reader, fieldname, text)
+        found = read_postings(reader, fieldname, text)
         self.postings[key] = found
         self.cached_postings += len(found[0])
         while self.cached_postings > POSTINGS_CACHE_LIMIT and len(self.postings) > 1:
@@ -128,26 +127,23 @@ class Snapshot:
         self.searcher = searcher
         self.version = None
         reader = searcher.reader()
-        leaves = reader.leaf_readers()
-        self.segments: list[tuple[SegmentData, int]] = []
-        for leaf, offset in leaves:
-            key = leaf.segment().segment_id() if hasattr(leaf, "segment") and leaf.segment() else id(leaf)
-            if key not in cache or cache[key].reader is not leaf:
-                previous = cache.get(key)
+        # A segment's arrays never change: a later version only adds deletions, which
+        # the live mask below reads afresh. So arrays are cached by segment id.
+        self.segments: list[tuple[SegmentData, int, object]] = []
+        for leaf, offset in reader.leaf_readers():
+            key = leaf.segment().segment_id()
+            if key not in cache:
                 cache[key] = SegmentData.load(leaf)
-                if previous is not None:
-                    # Same segment, new reader (deletions changed): keep its postings.
-                    cache[key].postings = previous.postings
-                    cache[key].cached_postings = previous.cached_postings
-            self.segments.append((cache[key], offset))
-        for key in [k for k in cache if all(cache[k] is not s for s, _ in self.segments)]:
+            self.segments.append((cache[key], offset, leaf))
+        keep = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        for key in [k for k in cache if k not in keep]:
             del cache[key]
         self.size = reader.doc_count_all()
         self.live = np.zeros(self.size, bool)
-        for data, offset in self.segments:
-            alive = np.fromiter(data.reader.all_doc_ids(), np.int64)
+        for _, offset, leaf in self.segments:
+            alive = np.fromiter(leaf.all_doc_ids(), np.int64)
             self.live[alive + offset] = True
-        self.ids = [doc_id for data, _ in self.segments for doc_id in data.ids]
+        self.ids = [doc_id for data, _, _ in self.segments for doc_id in data.ids]
         self.docnum = {doc_id: i for i, doc_id in enumerate(self.ids) if self.live[i]}
         self.days = self._concat(lambda d: d.days, np.int32)
         self.lengths = {name: self._concat(lambda d, n=name: d.lengths[n], np.float64) for name in SCORED_FIELDS}
@@ -155,14 +151,14 @@ class Snapshot:
         self.months, self.month_of = self._months()
 
     def _concat(self, part, dtype) -> np.ndarray:
-        arrays = [part(data) for data, _ in self.segments]
+        arrays = [part(data) for data, _, _ in self.segments]
         return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype)
 
     def _facet(self, facet: str) -> FacetIndex:
-        values = sorted({v for data, _ in self.segments for v in data.facet_values[facet]})
+        values = sorted({v for data, _, _ in self.segments for v in data.facet_values[facet]})
         lookup = {value: i for i, value in enumerate(values)}
         docs, vals = [np.empty(0, np.int32)], [np.empty(0, np.int32)]
-        for data, offset in self.segments:
+        for data, offset, _ in self.segments:
             local_docs, local_values = data.facet_pairs[facet]
             mapping = np.asarray([lookup[v] for v in data.facet_values[facet]], np.int32)
             docs.append(local_docs + offset)
@@ -188,8 +184,8 @@ class Snapshot:
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return a term's postings over the whole index (global doc numbers)."""
         ids, weights = [], []
-        for data, offset in self.segments:
-            local_ids, local_weights = data.term(fieldname, text)
+        for data, offset, leaf in self.segments:
+            local_ids, local_weights = data.term(leaf, fieldname, text)
             if len(local_ids):
                 ids.append(local_ids + offset)
                 weights.append(local_weights)

@@ -58,3 +58,40 @@ def export(index_dir: Path) -> list[dict]:
     result = CliRunner().invoke(cli, ["export", "--index-dir", str(index_dir)])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.output.splitlines()]
+
+
+TOKEN = "test-token-123"
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    """A fresh index of seeds/ for one test."""
+    target = tmp_path / "index"
+    result = CliRunner().invoke(cli, ["index", "--index-dir", str(target), str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+@pytest.fixture
+def app(index_dir):
+    from api import create_app
+    return create_app({"index_dir": str(index_dir), "api_token": TOKEN})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def service(index_dir):
+    from search.searcher import Service
+    return Service(index_dir)
+
+
+def seed_ids() -> dict[str, str]:
+    """Map each seed file name to the id its article gets."""
+    from search import articles
+    meta = json.loads((SEEDS / "_metadata.json").read_text())
+    return {path.name: articles.from_text(path.read_text(encoding="utf-8"), meta.get(path.name)).id
+            for path in sorted(SEEDS.glob("*.txt"))}

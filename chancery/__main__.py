@@ -1,0 +1,4 @@
+"""Run the command line as `python -m chancery`."""
+from chancery.cli import main
+
+main()

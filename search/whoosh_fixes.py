@@ -1,0 +1,49 @@
+"""Fixes for bugs found in whoosh-ng, applied when the search package is imported.
+
+whoosh-ng 5.4 stores positions as varints but takes any value ending in b"." (0x2E)
+for its older pickled format, so a term whose last position gap is 46 words breaks
+every phrase query that reads it (UnpicklingError). Here a value is read as varints
+when it parses as exactly that, and only otherwise as the older format.
+"""
+from __future__ import annotations
+
+from whoosh import formats
+from whoosh.system import _INT_SIZE, unpack_uint
+
+
+def _strict_varints(valuestring: bytes) -> list[int]:
+    count = unpack_uint(valuestring[:_INT_SIZE])[0]
+    codes, pos = [], _INT_SIZE
+    for _ in range(count):
+        value, shift = 0, 0
+        while True:
+            if pos >= len(valuestring):
+                raise ValueError("truncated")
+            byte = valuestring[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        codes.append(value)
+    if pos != len(valuestring):
+        raise ValueError("trailing bytes")
+    return codes
+
+
+def decode_positions(self, valuestring: bytes) -> list[int]:
+    """Decode a positions value, new varint encoding first."""
+    try:
+        codes = _strict_varints(valuestring)
+    except ValueError:
+        return self._decode_positions_legacy(valuestring)
+    positions, position = [], 0
+    for code in codes:
+        position += code
+        positions.append(position)
+    return positions
+
+
+def apply() -> None:
+    """Install the fixes (idempotent)."""
+    formats.Positions.decode_positions = decode_positions

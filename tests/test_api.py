@@ -1,0 +1,280 @@
+"""The HTTP contract through Flask's test client, on a fresh index of the seeds."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import TOKEN, seed_ids
+
+IDS = seed_ids()
+S000, S001, S002, S003, S004 = (IDS[name] for name in sorted(IDS))
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def assert_error(response, status, code, parameter=None):
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert (error["status"], error["code"]) == (status, code)
+    assert error["message"]
+    if parameter:
+        assert error["parameter"] == parameter
+    return error
+
+
+def test_search_shape(client):
+    body = client.get("/api/search?q=Lavrov&country=USA").get_json()
+    assert body["query"] == {"q": "Lavrov", "filters": {"country": ["United States"]}, "sort": "relevance",
+                             "page": 1, "per_page": 10}
+    assert body["total"] == 4
+    assert set(body["facets"]) == {"person", "country", "topic", "source", "published"}
+    assert body["suggestion"] is None
+    assert {"id", "title", "source", "published", "url", "score", "snippet", "persons", "countries",
+            "topics"} == set(body["results"][0])
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("person=Sergei+Lavrov", {S000, S001, S002, S003}),
+    ("country=DPRK&country=Iran", {S004}),
+    ("country=DPRK&country=Iran&country_op=or", {S001, S004}),
+    ("country=DPRK&country=Iran&country_op=OR", {S001, S004}),
+    ("topic=disasters", {S003}),
+    ("source=Xinhua", {S001}),
+    ("person=Nobody+Known", set()),
+    ("from=2016-03-25", {S000, S001, S004}),
+    ("from=2016-03-24&to=2016-03-24", {S002, S003}),
+    ("q=%22bilateral+relations%22", {S001, S003}),
+    ("q=Syria+-Kerry", {S004}),
+    ("q=person:Lavrov+AND+country:Ukraine", {S001, S002, S003}),
+])
+def test_search_filters(client, query, expected):
+    body = client.get(f"/api/search?{query}&per_page=100").get_json()
+    assert {r["id"] for r in body["results"]} == expected
+    assert body["total"] == len(expected)
+
+
+def test_or_facet_counts(client):
+    body = client.get("/api/search?country=Iran&country_op=or&topic=sanctions").get_json()
+    counts = {b["value"]: (b["count"], b["selected"]) for b in body["facets"]["country"]}
+    assert counts["Ukraine"] == (2, False)
+    assert counts["Iran"] == (0, True)
+
+
+def test_sorting_and_paging(client):
+    newest = client.get("/api/search?sort=newest&per_page=2").get_json()
+    assert newest["results"][0]["id"] == S004
+    second = client.get("/api/search?sort=newest&per_page=2&page=2").get_json()
+    third = client.get("/api/search?sort=newest&per_page=2&page=3").get_json()
+    pages = [r["id"] for page in (newest, second, third) for r in page["results"]]
+    assert sorted(pages) == sorted(IDS.values())
+    assert client.get("/api/search?sort=oldest").get_json()["results"][0]["id"] in {S002, S003}
+
+
+@pytest.mark.parametrize("query, code, parameter", [
+    ("contry=Syria", "unknown_parameter", "contry"),
+    ("per_page=0", "invalid_parameter", "per_page"),
+    ("per_page=101", "invalid_parameter", "per_page"),
+    ("per_page=ten", "invalid_parameter", "per_page"),
+    ("page=0", "invalid_parameter", "page"),
+    ("page=1001&per_page=10", "invalid_parameter", "page"),
+    ("facet_size=500", "invalid_parameter", "facet_size"),
+    ("sort=best", "invalid_parameter", "sort"),
+    ("from=2016-13-01", "invalid_parameter", "from"),
+    ("from=2017-01-01&to=2016-01-01", "invalid_parameter", "from"),
+    ("country_op=xor", "invalid_parameter", "country_op"),
+    ("q=a&q=b", "invalid_parameter", "q"),
+    ("q=a*", "invalid_query", "q"),
+    ("q=sa*ns", "invalid_query", "q"),
+    ("q=url:x", "invalid_query", "q"),
+    ("q=" + "x" * 1001, "invalid_parameter", "q"),
+])
+def test_search_errors(client, query, code, parameter):
+    assert_error(client.get(f"/api/search?{query}"), 400, code, parameter)
+
+
+@pytest.mark.parametrize("query", [
+    'q="unclosed phrase', "q=AND", "q=(((", "q=NOT", "q=)", "q=*", "q=title:", "q=%00", "q=person:",
+    "q=ünïcödé+Поделиться", "q=" + "a+" * 300,
+])
+def test_odd_queries_never_500(client, query):
+    response = client.get(f"/api/search?{query}")
+    assert response.status_code in (200, 400)
+    assert response.mimetype == "application/json"
+
+
+def test_suggestion(client):
+    assert client.get("/api/search?q=Lavrof+sanctons").get_json()["suggestion"] == "lavrov sanctions"
+
+
+def test_natural_language_query(client):
+    q = "what did Lavrov and Kerry agree about the cessation of hostilities in Syria"
+    body = client.get("/api/search", query_string={"q": q}).get_json()
+    assert body["total"] == 5
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+
+
+def test_article_and_similar(client):
+    article = client.get(f"/api/articles/{S001}").get_json()
+    assert article["title"].startswith("Roundup: Russia, U.S.")
+    assert "Dmitry Suslov" in article["persons"]
+    similar = client.get(f"/api/articles/{S001}/similar?size=2").get_json()
+    assert len(similar["results"]) == 2 and S001 not in [r["id"] for r in similar["results"]]
+    assert_error(client.get("/api/articles/nope"), 404, "not_found")
+    assert_error(client.get("/api/articles/nope/similar"), 404, "not_found")
+    assert_error(client.get(f"/api/articles/{S001}/similar?size=0"), 400, "invalid_parameter", "size")
+
+
+@pytest.mark.parametrize("url, values", [
+    ("/api/facets/person?prefix=lav", ["Sergey Lavrov"]),
+    ("/api/facets/person?prefix=Sergei", ["Sergey Lavrov"]),
+    ("/api/facets/country?prefix=usa", ["United States"]),
+    ("/api/facets/country?size=2", ["Russia", "Syria"]),
+    ("/api/facets/topic?prefix=arms", ["arms-control"]),
+])
+def test_facet_autocomplete(client, url, values):
+    assert [v["value"] for v in client.get(url).get_json()["values"]] == values
+
+
+def test_facet_errors(client):
+    assert_error(client.get("/api/facets/colour"), 404, "unknown_facet")
+    assert_error(client.get("/api/facets/person?size=0"), 400, "invalid_parameter", "size")
+    assert_error(client.get("/api/facets/person?prefx=a"), 400, "unknown_parameter", "prefx")
+
+
+def test_health(client):
+    assert client.get("/api/health").get_json() == {"status": "ok", "documents": 5, "index_version": 1}
+
+
+XSS = {"id": "xss", "title": "Lavrov <script>alert(1)</script> talks",
+       "body": "Lavrov spoke. <img src=x onerror=alert(1)> The <script>alert(1)</script> end."}
+
+
+def test_script_in_articles_is_inert_in_snippets(client):
+    assert client.post("/api/articles", json=XSS, headers=AUTH).status_code == 200
+    result = client.get("/api/search?q=onerror+script+Lavrov").get_json()["results"][0]
+    assert result["id"] == "xss"
+    assert "<script>" not in result["snippet"] and "<img" not in result["snippet"]
+    assert "&lt;img src=x <mark>onerror</mark>=alert(1)&gt;" in result["snippet"]
+    assert result["snippet"].replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert result["title"] == XSS["title"]
+    assert client.get("/api/articles/xss").get_json()["body"] == XSS["body"]
+
+
+def test_write_cycle(client):
+    record = {"id": "w1", "title": "Zanzibar summit opens", "body": "Envoys met in Zanzibar on Monday."}
+    response = client.post("/api/articles", json=record, headers=AUTH)
+    assert response.status_code == 200
+    assert response.get_json()["added"] == 1
+    assert client.get("/api/search?q=Zanzibar").get_json()["total"] == 1
+    assert client.post("/api/articles", json=[record], headers=AUTH).get_json()["replaced"] == 1
+    assert client.delete("/api/articles/w1", headers=AUTH).get_json()["deleted"] == "w1"
+    assert client.get("/api/search?q=Zanzibar").get_json()["total"] == 0
+    assert_error(client.delete("/api/articles/w1", headers=AUTH), 404, "not_found")
+
+
+def test_json_lines_body(client):
+    lines = "\n".join(json.dumps({"id": f"l{i}", "title": f"Line article {i} here", "body": "Zanzibar."})
+                      for i in range(3))
+    response = client.post("/api/articles", data=lines, headers={**AUTH, "Content-Type": "application/x-ndjson"})
+    assert response.get_json()["ids"] == ["l0", "l1", "l2"]
+
+
+@pytest.mark.parametrize("data, code", [
+    ("", "invalid_body"),
+    ("{oops", "invalid_body"),
+    ('{"id": "a", "title": "T", "body": "x"}\n{oops', "invalid_body"),
+    ('[{"id": "a", "title": "Good title", "body": "x"}, {"id": "b"}]', "invalid_article"),
+    ('"just a string"', "invalid_article"),
+])
+def test_bad_posts_write_nothing(client, data, code):
+    response = client.post("/api/articles", data=data, headers={**AUTH, "Content-Type": "application/json"})
+    assert_error(response, 400, code)
+    assert client.get("/api/health").get_json()["documents"] == 5
+
+
+@pytest.mark.parametrize("headers, status, code", [
+    ({}, 401, "unauthorized"),
+    ({"Authorization": "Bearer wrong"}, 401, "unauthorized"),
+    ({"Authorization": f"Basic {TOKEN}"}, 401, "unauthorized"),
+])
+def test_writes_need_the_token(client, headers, status, code):
+    post = client.post("/api/articles", json={"title": "A title here", "body": "x"}, headers=headers)
+    assert_error(post, status, code)
+    assert post.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_error(client.delete(f"/api/articles/{S001}", headers=headers), status, code)
+    assert client.get("/api/health").get_json()["documents"] == 5
+
+
+def test_writes_are_refused_without_a_configured_token(index_dir):
+    from api import create_app
+    client = create_app({"index_dir": str(index_dir)}).test_client()
+    assert_error(client.post("/api/articles", json={}, headers=AUTH), 403, "writes_disabled")
+    assert_error(client.delete(f"/api/articles/{S001}", headers=AUTH), 403, "writes_disabled")
+
+
+def test_oversized_request(index_dir):
+    from api import create_app
+    client = create_app({"index_dir": str(index_dir), "api_token": TOKEN, "max_request_bytes": 1000}).test_client()
+    big = {"title": "A big one here", "body": "word " * 1000}
+    assert_error(client.post("/api/articles", json=big, headers=AUTH), 413, "request_too_large")
+
+
+def test_second_writer_gets_503(client, index_dir):
+    from search import indexer
+    held = indexer.open_index(index_dir).writer()
+    try:
+        client.application.extensions["chancery"].lock_timeout = 0.2
+        response = client.post("/api/articles", json={"title": "A title here", "body": "x"}, headers=AUTH)
+        assert_error(response, 503, "index_busy")
+        assert response.headers["Retry-After"] == "1"
+    finally:
+        held.cancel()
+
+
+@pytest.mark.parametrize("method, url, status, code", [
+    ("get", "/api/nothing", 404, "not_found"),
+    ("put", "/api/search", 405, "method_not_allowed"),
+    ("post", "/api/search", 405, "method_not_allowed"),
+    ("delete", "/api/health", 405, "method_not_allowed"),
+    ("patch", "/api/articles/x", 405, "method_not_allowed"),
+    ("get", "/api/articles/x/nothing", 404, "not_found"),
+    ("post", "/api/openapi.json", 405, "method_not_allowed"),
+])
+def test_every_error_is_json(client, method, url, status, code):
+    assert_error(getattr(client, method)(url), status, code)
+
+
+@pytest.mark.parametrize("url", ["/api/health", "/api/openapi.json", f"/api/articles/{S001}"])
+def test_unknown_parameters_everywhere(client, url):
+    if url.endswith(".json"):
+        return
+    assert_error(client.get(f"{url}?x=1"), 400, "unknown_parameter", "x")
+
+
+def test_unexpected_errors_are_json_500(client, monkeypatch):
+    service = client.application.extensions["chancery"]
+    monkeypatch.setattr(service, "health", lambda: 1 / 0)
+    client.application.testing = False
+    assert_error(client.get("/api/health"), 500, "internal_error")
+
+
+def test_cors_only_for_configured_origins(index_dir):
+    from api import create_app
+    client = create_app({"index_dir": str(index_dir), "cors_origins": "https://desk.example"}).test_client()
+    allowed = client.get("/api/health", headers={"Origin": "https://desk.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://desk.example"
+    other = client.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    closed = create_app({"index_dir": str(index_dir)}).test_client()
+    response = closed.get("/api/health", headers={"Origin": "https://desk.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_page_is_served_with_a_strict_policy(client):
+    response = client.get("/")
+    response.close()
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]

@@ -1,0 +1,111 @@
+"""The production server: gunicorn with two workers, writes seen by every worker."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, SEEDS, TOKEN
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base, method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), response.headers.get("X-Chancery-Worker")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read()), error.headers.get("X-Chancery-Worker")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("served")
+    chancery = [sys.executable, "-m", "chancery"]
+    subprocess.run(chancery + ["index", "--index-dir", str(index_dir), str(SEEDS)], check=True, cwd=ROOT,
+                   capture_output=True)
+    port = free_port()
+    env = {**os.environ, "CHANCERY_API_TOKEN": TOKEN}
+    process = subprocess.Popen(chancery + ["serve", "--index-dir", str(index_dir), "--port", str(port),
+                                           "--workers", "2"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if call(base, "GET", "/api/health")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the server did not start: " + process.stderr.read().decode())
+    yield base
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    finally:
+        process.kill()
+        process.stderr.close()
+
+
+def ask_every_worker(base, path, workers=2, attempts=300):
+    """GET a path on fresh connections until each worker has answered; return the answers."""
+    seen = {}
+    for _ in range(attempts):
+        status, body, worker = call(base, "GET", path)
+        seen.setdefault(worker, []).append((status, body))
+        if len(seen) >= workers:
+            break
+    assert len(seen) >= workers, "only one worker answered"
+    return seen
+
+
+def test_served_by_gunicorn_with_two_workers(server):
+    status, body, _ = call(server, "GET", "/api/health")
+    assert status == 200 and body["documents"] == 5
+    ask_every_worker(server, "/api/health")
+
+
+def test_write_is_seen_by_every_worker_then_deleted(server):
+    record = {"id": "live-1", "title": "Zanzibar summit opens today", "body": "Envoys met in Zanzibar."}
+    status, body, writer = call(server, "POST", "/api/articles", record, token=TOKEN)
+    assert status == 200 and body["added"] == 1
+    answers = ask_every_worker(server, "/api/search?q=Zanzibar")
+    for worker, replies in answers.items():
+        assert all(reply["total"] == 1 for _, reply in replies), worker
+    status, body, _ = call(server, "DELETE", "/api/articles/live-1", token=TOKEN)
+    assert status == 200
+    answers = ask_every_worker(server, "/api/search?q=Zanzibar")
+    for worker, replies in answers.items():
+        assert all(reply["total"] == 0 for _, reply in replies), worker
+    assert call(server, "GET", "/api/articles/live-1")[0] == 404
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_writes_without_the_token_are_refused(server, token):
+    status, body, _ = call(server, "POST", "/api/articles", {"title": "A title here", "body": "x"}, token=token)
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+    status, _, _ = call(server, "DELETE", "/api/articles/anything", token=token)
+    assert status == 401
+    assert call(server, "GET", "/api/health")[1]["documents"] == 5
