@@ -76,3 +76,37 @@ def test_missing_index(runner, tmp_path, command):
     result = runner.invoke(cli, [command, "--index-dir", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "no index in" in result.output
+
+
+def test_search_json_is_the_api_response(runner, seed_index):
+    from api import create_app
+    result = runner.invoke(cli, ["search", "--index-dir", str(seed_index), "--json", "Lavrov", "sanctions",
+                                 "--country", "USA", "--country", "DPRK", "--or", "country"])
+    assert result.exit_code == 0, result.output
+    ours = json.loads(result.output)
+    client = create_app({"index_dir": str(seed_index)}).test_client()
+    theirs = client.get("/api/search?q=Lavrov+sanctions&country=USA&country=DPRK&country_op=or").get_json()
+    for response in (ours, theirs):
+        response.pop("took_ms")
+    assert ours == theirs
+
+
+def test_search_text_output(runner, seed_index):
+    result = runner.invoke(cli, ["search", "--index-dir", str(seed_index), "Lavrof", "sanctons"])
+    assert result.exit_code == 0
+    assert "did you mean: lavrov sanctions" in result.output
+    result = runner.invoke(cli, ["search", "--index-dir", str(seed_index), "Pompeo", "--from", "2019-01-01"])
+    assert result.output.splitlines()[0].startswith("1 results in ")
+    assert "1. Putin, Pompeo discuss Syria" in result.output
+    assert "*Pompeo*" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["a*"], "q: a prefix needs at least 3 characters"),
+    (["--per-page", "0", "x"], "Invalid value for '--per-page'"),
+    (["--sort", "best", "x"], "Invalid value for '--sort'"),
+])
+def test_search_errors(runner, seed_index, args, message):
+    result = runner.invoke(cli, ["search", "--index-dir", str(seed_index)] + args)
+    assert result.exit_code == 2
+    assert message in result.output
