@@ -47,10 +47,11 @@ def analyzer():
 
 
 @lru_cache(maxsize=1)
-def _shared():
+def shared() -> object:
+    """Return one analyzer per process, so its stem cache is kept between calls."""
     return analyzer()
 
 
 def terms(text: str) -> list[str]:
     """Return the index terms of a text, in order."""
-    return [token.text for token in _shared()(text)]
+    return [token.text for token in shared()(text)]

@@ -9,7 +9,6 @@ list of checkboxes is.
 """
 from __future__ import annotations
 
-import html
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,11 +16,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from whoosh import highlight
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from search import analysis, entities, indexer, schema
+from search.snippets import snippet
 from search.query import TEXT_FIELDS, QueryError, fold, parse, resolve_facet_value, text_terms
 from search.snapshot import NO_DATE, Snapshot
 
@@ -30,7 +29,6 @@ OPS = ("and", "or")
 MAX_PER_PAGE = 100
 MAX_FACET_SIZE = 100
 MAX_DEPTH = 10_000
-SNIPPET_CHARS = 240
 WEIGHTING = BM25F()
 
 
@@ -63,17 +61,6 @@ class SearchRequest:
         for ok, parameter, message in checks:
             if not ok:
                 raise QueryError(message, parameter)
-
-
-class MarkFormatter(highlight.Formatter):
-    """Format fragments as HTML where only <mark> is markup and all text is escaped."""
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
 
 
 def _dense(snap: Snapshot, docs: np.ndarray) -> np.ndarray:
@@ -381,16 +368,3 @@ def _correct(reader, word: str) -> str | None:
 
 def _word_prefix(text: str, prefix: str) -> bool:
     return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
-
-
-def snippet(body: str, terms: set[str]) -> str:
-    """Return the best passages of a body as HTML: escaped text, terms in <mark>."""
-    if terms:
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        found = highlight.highlight(body, terms, analysis.analyzer(), fragmenter, MarkFormatter(), top=2)
-        if found:
-            return found
-    head = body[:SNIPPET_CHARS]
-    if len(body) > SNIPPET_CHARS:
-        head = head.rsplit(" ", 1)[0] + " …"
-    return html.escape(head, quote=False)

@@ -7,7 +7,7 @@ from whoosh import query as wq
 from corpus import records
 from search import articles, indexer
 from search.query import QueryError, parse
-from search.searcher import WEIGHTING, SearchRequest, Service, snippet
+from search.searcher import WEIGHTING, SearchRequest, Service
 from conftest import seed_ids
 
 IDS = seed_ids()
@@ -170,15 +170,6 @@ def test_bounds(service, request_, parameter):
 ])
 def test_suggestion(service, q, suggestion):
     assert service.search(SearchRequest(q=q))["suggestion"] == suggestion
-
-
-def test_snippets_mark_terms_and_escape_text():
-    html = snippet("Tom & Jerry <b>met</b> on sanctions.", {"sanction"})
-    assert html.startswith("Tom &amp; Jerry &lt;b&gt;met&lt;/b&gt; on <mark>sanctions</mark>")
-
-
-def test_snippet_without_terms_is_the_escaped_start():
-    assert snippet("A <i>b</i> " + "word " * 100, set()).startswith("A &lt;i&gt;b&lt;/i&gt; word")
 
 
 def test_similar(service):
