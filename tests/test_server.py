@@ -2,26 +2,14 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, SEEDS, TOKEN
+from conftest import TOKEN, start_server, stop_server
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(base, method, path, body=None, token=None):
@@ -40,33 +28,9 @@ def call(base, method, path, body=None, token=None):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("served")
-    chancery = [sys.executable, "-m", "chancery"]
-    subprocess.run(chancery + ["index", "--index-dir", str(index_dir), str(SEEDS)], check=True, cwd=ROOT,
-                   capture_output=True)
-    port = free_port()
-    env = {**os.environ, "CHANCERY_API_TOKEN": TOKEN}
-    process = subprocess.Popen(chancery + ["serve", "--index-dir", str(index_dir), "--port", str(port),
-                                           "--workers", "2"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if call(base, "GET", "/api/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + process.stderr.read().decode())
+    process, base = start_server(tmp_path_factory.mktemp("served"), {"CHANCERY_API_TOKEN": TOKEN})
     yield base
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    finally:
-        process.kill()
-        process.stderr.close()
+    stop_server(process)
 
 
 def ask_every_worker(base, path, workers=2, attempts=300):
