@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from chancery import settings
 from search import articles, indexer, schema, searcher
+from search import batch as batch_reader
 from search.query import QueryError
 
 
@@ -54,6 +55,7 @@ def _batches(items, size):
 @setting_option("index_dir")
 @setting_option("lock_timeout")
 @setting_option("batch_size")
+@setting_option("jobs")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def index_command(paths, **options):
     """Add or replace the articles in files, folders and .jsonl files."""
@@ -64,7 +66,7 @@ def index_command(paths, **options):
     progress = tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
         writer = indexer.Indexer(config["index_dir"], config["lock_timeout"])
-        for batch in _batches(articles.read_paths(list(paths)), config["batch_size"]):
+        for batch in _batches(batch_reader.read(list(paths), config["jobs"]), config["batch_size"]):
             good = [item for item in batch if isinstance(item, articles.Article)]
             for failure in (item for item in batch if isinstance(item, articles.Failure)):
                 failures += 1

@@ -319,9 +319,9 @@ def _json_document(text: str, where: str) -> Iterator[Article | Failure]:
             yield Failure(f"{where}[{number}]" if isinstance(document, list) else where, str(error))
 
 
-def read_json_lines(text: str, where: str) -> Iterator[Article | Failure]:
+def read_json_lines(text: str, where: str, first_line: int = 1) -> Iterator[Article | Failure]:
     """Yield the articles of JSON Lines text; a broken line is a Failure, not the end."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=first_line):
         if not line.strip():
             continue
         try:

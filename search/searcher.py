@@ -43,6 +43,8 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     facet_size: int = 10
+    with_facets: bool = True      # the benchmarks time searches without facets or snippets
+    with_snippets: bool = True
 
     def validate(self) -> None:
         """Raise QueryError naming the parameter that is out of bounds."""
@@ -204,8 +206,9 @@ class Service:
             "query": {"q": request.q, "filters": filters, "sort": sort, "page": request.page,
                       "per_page": request.per_page},
             "total": total,
-            "results": [self._result(snap, int(doc), float(scores[doc]), terms) for doc in docs],
-            "facets": self._facets(snap, base, result, facet_masks, filters, request),
+            "results": [self._result(snap, int(doc), float(scores[doc]), terms if request.with_snippets else None)
+                        for doc in docs],
+            "facets": self._facets(snap, base, result, facet_masks, filters, request) if request.with_facets else {},
             "suggestion": self.suggest(request.q, snap) if request.q.strip() else None,
         }
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -240,12 +243,16 @@ class Service:
             order = np.lexsort((docs, -scores[docs], key, undated_last))
         return docs[order][:limit]
 
-    def _result(self, snap: Snapshot, doc: int, score: float, terms: set[str]) -> dict:
-        article = schema.to_article(snap.searcher.stored_fields(doc))
+    def _result(self, snap: Snapshot, doc: int, score: float, terms: set[str] | None) -> dict:
+        """Return one result; terms None means no snippet (the body is not even decoded)."""
+        fields = snap.searcher.stored_fields(doc)
+        if terms is None:
+            fields = {**fields, "body": ""}
+        article = schema.to_article(fields)
         return {
             "id": article.id, "title": article.title, "source": article.source,
             "published": article.published, "url": article.url, "score": round(score, 4),
-            "snippet": snippet(article.body, terms),
+            "snippet": snippet(article.body, terms) if terms is not None else "",
             "persons": article.persons, "countries": article.countries, "topics": article.topics,
         }
 

@@ -1,5 +1,11 @@
 """Fixes for bugs found in whoosh-ng, applied when the search package is imported.
 
+1. Phrase queries could crash on some positions (below).
+2. A segment's length reader is cached only when the column exists, so every
+   posting of a field without lengths (spelling and facet fields) asks the file
+   system again: 211,000 stat calls, a quarter of the time, to index 1,000 articles.
+   Here a missing column is remembered too.
+
 whoosh-ng 5.4 stores positions as varints but takes any value ending in b"." (0x2E)
 for its older pickled format, so a term whose last position gap is 46 words breaks
 every phrase query that reads it (UnpicklingError). Here a value is read as varints
@@ -8,6 +14,7 @@ when it parses as exactly that, and only otherwise as the older format.
 from __future__ import annotations
 
 from whoosh import formats
+from whoosh.codec import whoosh3
 from whoosh.system import _INT_SIZE, unpack_uint
 
 
@@ -44,6 +51,19 @@ def decode_positions(self, valuestring: bytes) -> list[int]:
     return positions
 
 
+_MISSING = object()
+
+
+def cached_reader(self, fieldname, column):
+    """Return a segment's column reader, remembering columns that do not exist."""
+    found = self._readers.get(fieldname, _MISSING)
+    if found is _MISSING:
+        found = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = found
+    return found
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     formats.Positions.decode_positions = decode_positions
+    whoosh3.W3PerDocReader._cached_reader = cached_reader

@@ -7,6 +7,7 @@ import pytest
 from whoosh.lang.snowball.english import EnglishStemmer
 
 from search import analysis
+from conftest import SEEDS
 
 
 @pytest.mark.parametrize("text, terms", [
@@ -47,3 +48,21 @@ def test_stop_words_are_shipped():
 def test_analyzer_survives_pickling():
     restored = pickle.loads(pickle.dumps(analysis.analyzer()))
     assert [t.text for t in restored("Negotiations continued")] == ["negoti", "continu"]
+
+
+SAMPLES = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))] + [
+    "", "the", "The the THE", "Genève, café — Поделиться: ΑΘΗΝΑ 2264 snake_case x", "a b c d e f g",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+@pytest.mark.parametrize("options", [
+    {}, {"positions": True, "chars": True}, {"positions": True, "removestops": False},
+    {"no_morph": True, "positions": True}, {"positions": True, "start_pos": 5, "chars": True, "start_char": 7},
+    {"tokenize": False},
+])
+def test_fused_analyzer_gives_the_pipelines_tokens(text, options):
+    def read(analyzer):
+        return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
+                 t.stopped) for t in analyzer(text, **options)]
+    assert read(analysis.analyzer()) == read(analysis.pipeline())

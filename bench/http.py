@@ -1,0 +1,105 @@
+"""Throughput and latency over HTTP: `chancery serve` (gunicorn) under locust.
+
+    python -m bench.http --size 20k [--seconds 20] [--workers 2]
+
+The server and locust run as separate processes on loopback; each load level
+(1, 4, 16 concurrent clients) runs for a bounded time and stops by itself.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from bench import common
+from bench import search as search_bench
+
+LEVELS = (1, 4, 16)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(index_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "chancery", "serve", "--index-dir", str(index_dir),
+                                "--port", str(port), "--workers", str(workers)], cwd=common.ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(base + "/api/health", timeout=60) as response:
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def load(base: str, users: int, seconds: int, queries: Path, folder: Path) -> dict:
+    """Run locust headless at one concurrency; return its aggregated figures."""
+    prefix = folder / f"locust-{users}"
+    env = {**os.environ, "CHANCERY_BENCH_QUERIES": str(queries)}
+    subprocess.run([sys.executable, "-m", "locust", "-f", str(common.BENCH / "locustfile.py"), "--headless",
+                    "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base, "--csv", str(prefix),
+                    "--only-summary", "--stop-timeout", "5", "--exit-code-on-error", "0"],
+                   cwd=common.ROOT, env=env, check=True, capture_output=True, timeout=seconds + 120)
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+    return {"requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
+            "req_per_s": round(float(row["Requests/s"]), 1), "p50": float(row["50%"]),
+            "p95": float(row["95%"]), "p99": float(row["99%"])}
+
+
+def worker_memory_mb(server: subprocess.Popen) -> float:
+    """Return the largest resident memory of one worker process, in MB."""
+    workers = psutil.Process(server.pid).children(recursive=True)
+    return round(max((w.memory_info().rss for w in workers), default=0) / 2**20, 1)
+
+
+def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
+    paths = search_bench.prepare(count, out)
+    cases = search_bench.make_queries(paths["export"], 500)
+    figures: dict = {"articles": count, "workers": workers, "seconds_per_level": seconds, "levels": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        queries = Path(folder) / "queries.json"
+        queries.write_text(json.dumps(cases))
+        server, base = start(paths["chancery"], workers)
+        try:
+            for users in LEVELS:
+                figures["levels"][str(users)] = load(base, users, seconds, queries, Path(folder))
+            figures["worker_memory_mb"] = worker_memory_mb(server)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="HTTP benchmark with locust.")
+    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser.add_argument("--seconds", type=int, default=20, help="seconds per load level")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    args = parser.parse_args(argv)
+    figures = run(common.size_count(args.size), args.seconds, args.workers)
+    print(common.save("http", args.size, figures))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

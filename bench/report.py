@@ -1,0 +1,102 @@
+"""Render bench/RESULTS.md from the result files the benchmarks write."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TARGETS = {  # size -> (p50 ms, p95 ms, ratio to plain Whoosh, req/s at 16, p95 ms at 16, worker MB)
+    "20k": (5, 20, 20, 150, 150, 400),
+    "100k": (20, 80, 20, 100, 300, 800),
+}
+MODE_NAMES = {"top10": "top-10", "top10_facets": "top-10 + facets", "top10_facets_snippets": "top-10 + facets + snippets"}
+
+
+def _load(results_dir: Path) -> dict:
+    found = {}
+    for path in sorted(results_dir.glob("*.json")):
+        name, size = path.stem.split("-", 1)
+        found[(name, size)] = json.loads(path.read_text())
+    return found
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _machine(entry: dict) -> str:
+    m = entry["machine"]
+    return f"{m['date']}, commit `{m['commit']}`, {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), Python {m['python']}"
+
+
+def render(results_dir: Path) -> str:
+    """Return the Markdown report."""
+    found = _load(results_dir)
+    sizes = sorted({size for _, size in found}, key=lambda s: (len(s), s))
+    lines = ["# Benchmark results", "",
+             "Written by the benchmark scripts (`bench/README.md` says how to run each); do not edit by hand.", ""]
+    lines += ["## Targets", "", "| target | size | figure | target | verdict |", "|---|---|---|---|---|"]
+    for size in sizes:
+        goal = TARGETS.get(size)
+        if not goal:
+            continue
+        search = found.get(("search", size))
+        if search:
+            mode = search["figures"]["modes"]["top10_facets_snippets"]
+            lines.append(f"| p50, top-10 + facets + snippets | {size} | {mode['chancery']['p50']} ms | ≤ {goal[0]} ms "
+                         f"| {_verdict(mode['chancery']['p50'] <= goal[0])} |")
+            lines.append(f"| p95, the same | {size} | {mode['chancery']['p95']} ms | ≤ {goal[1]} ms "
+                         f"| {_verdict(mode['chancery']['p95'] <= goal[1])} |")
+            ratio = mode["ratio_plain_whoosh"]["p50"]
+            lines.append(f"| against plain Whoosh with groupedby (p50 ratio) | {size} | {ratio}× | ≥ {goal[2]}× "
+                         f"| {_verdict(ratio >= goal[2])} |")
+        http = found.get(("http", size))
+        if http:
+            level = http["figures"]["levels"].get("16", {})
+            ok = level.get("req_per_s", 0) >= goal[3] and level.get("p95", 1e9) <= goal[4] and level.get("errors") == 0
+            lines.append(f"| HTTP at 16 clients | {size} | {level.get('req_per_s')} req/s, p95 {level.get('p95')} ms, "
+                         f"{level.get('errors')} errors | ≥ {goal[3]} req/s, p95 ≤ {goal[4]} ms, 0 errors "
+                         f"| {_verdict(ok)} |")
+            memory = http["figures"].get("worker_memory_mb", 0)
+            lines.append(f"| memory of one serving worker | {size} | {memory} MB | ≤ {goal[5]} MB "
+                         f"| {_verdict(memory <= goal[5])} |")
+        index = found.get(("index", size))
+        if index:
+            ratio = index["figures"]["speed_ratio"]
+            lines.append(f"| indexing with entities against plain Whoosh | {size} | {ratio}× | ≥ 2× "
+                         f"| {_verdict(ratio >= 2)} |")
+    lines.append("")
+    for size in sizes:
+        lines += [f"## {size} articles", ""]
+        index = found.get(("index", size))
+        if index:
+            f = index["figures"]
+            lines += [f"### Indexing ({_machine(index)})", "",
+                      "| indexer | seconds | articles/s | peak memory MB | index MB |", "|---|---|---|---|---|"]
+            for name in ("chancery", "plain_whoosh"):
+                r = f[name]
+                lines.append(f"| {name} | {r['seconds']} | {r['articles_per_s']} | {r['peak_mb']} | {r['index_mb']} |")
+            lines += ["", f"Chancery indexes at {f['speed_ratio']}× plain Whoosh's articles/s, "
+                      "while also cleaning text and extracting entities.", ""]
+        search = found.get(("search", size))
+        if search:
+            lines += [f"### Search in process, milliseconds ({_machine(search)})", "",
+                      "| mode | system | queries | p50 | p95 | p99 |", "|---|---|---|---|---|---|"]
+            for mode, systems in search["figures"]["modes"].items():
+                for name in ("chancery", "plain_whoosh", "sqlite_fts5"):
+                    r = systems[name]
+                    lines.append(f"| {MODE_NAMES[mode]} | {name} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |")
+                for name in ("plain_whoosh", "sqlite_fts5"):
+                    r = systems[f"ratio_{name}"]
+                    lines.append(f"| {MODE_NAMES[mode]} | {name} ÷ chancery | | {r['p50']}× | {r['p95']}× | {r['p99']}× |")
+            lines.append("")
+        http = found.get(("http", size))
+        if http:
+            f = http["figures"]
+            lines += [f"### HTTP, {f['workers']} gunicorn workers, {f['seconds_per_level']} s a level ({_machine(http)})",
+                      "", "| clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+                      "|---|---|---|---|---|---|---|"]
+            for users, r in f["levels"].items():
+                lines.append(f"| {users} | {r['requests']} | {r['errors']} | {r['req_per_s']} | {r['p50']} | "
+                             f"{r['p95']} | {r['p99']} |")
+            lines += ["", f"Largest serving worker after the run: {f.get('worker_memory_mb')} MB resident.", ""]
+    return "\n".join(lines) + "\n"

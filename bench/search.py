@@ -1,0 +1,137 @@
+"""Search latency in process: Chancery against plain Whoosh and SQLite FTS5.
+
+    python -m bench.search --size 20k [--queries 500] [--baseline-queries 500]
+
+The same queries (1-4 words, phrases, facet filters, date ranges) run in three
+modes: top-10; top-10 with all facets; and with snippets too. Plain Whoosh is used
+as most web apps use it (a new searcher per request, groupedby facets); FTS5 ranks
+with bm25 and counts facets with GROUP BY. Entities come from `chancery export`,
+so every system filters and counts the same values.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from bench import baselines, common
+from search import analysis
+
+MODES = {"top10": (False, False), "top10_facets": (True, False), "top10_facets_snippets": (True, True)}
+WARMUP = 30
+
+
+def make_queries(export: Path, count: int, seed: int = 11) -> list[dict]:
+    """Return reproducible benchmark queries drawn from the exported corpus."""
+    rng = random.Random(seed)
+    rows = [json.loads(line) for line in export.open(encoding="utf-8")]
+    sample = rng.sample(rows, min(len(rows), 2000))
+    frequency = Counter(w for row in sample for w in re.findall(r"[a-z]{4,}", row["body"].lower()))
+    stop = analysis.stopwords()
+    words = [w for w, _ in frequency.most_common(4000)[30:] if w not in stop]
+    cases = []
+    for _ in range(count):
+        row = rng.choice(sample)
+        roll = rng.random()
+        if roll < 0.15:
+            tokens = re.findall(r"[A-Za-z]{4,}", row["body"])
+            start = rng.randrange(max(1, len(tokens) - 2))
+            q = f'"{" ".join(tokens[start:start + 2])}"'
+        else:
+            q = " ".join(rng.sample(words, rng.randint(1, 4)))
+        case = {"q": q, "filters": {}, "from": None, "to": None}
+        if 0.55 <= roll < 0.80:
+            facet, key = rng.choice([("country", "countries"), ("person", "persons"), ("topic", "topics")])
+            if row[key]:
+                case["filters"][facet] = [rng.choice(row[key])]
+        elif roll >= 0.80:
+            year = rng.randint(2000, 2024)
+            case["from"], case["to"] = f"{year}-01-01", f"{year + rng.randint(0, 2)}-12-31"
+        cases.append(case)
+    return cases
+
+
+def chancery_runner(index_dir: Path):
+    from search.searcher import SearchRequest, Service
+    service = Service(index_dir)
+
+    def run(case: dict, facets: bool, snippets: bool) -> int:
+        request = SearchRequest(q=case["q"], filters=case["filters"],
+                                date_from=date.fromisoformat(case["from"]) if case["from"] else None,
+                                date_to=date.fromisoformat(case["to"]) if case["to"] else None,
+                                with_facets=facets, with_snippets=snippets)
+        return service.search(request)["total"]
+    return run
+
+
+def time_queries(run, cases: list[dict], facets: bool, snippets: bool) -> dict:
+    """Time each query after a warm-up; return percentiles in milliseconds."""
+    for case in cases[:WARMUP]:
+        run(case, facets, snippets)
+    timings = []
+    for case in cases:
+        started = time.perf_counter()
+        run(case, facets, snippets)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {**common.percentiles(timings), "queries": len(cases)}
+
+
+def prepare(count: int, out: Path = common.OUT) -> dict[str, Path]:
+    """Build the three indexes of a corpus (reusing what exists)."""
+    corpus = common.corpus(count)
+    paths = {"chancery": out / f"index-chancery-{count}", "export": out / f"export-{count}.jsonl",
+             "plain": out / f"index-plain-facets-{count}", "fts5": out / f"fts5-{count}.db"}
+    if not list(paths["chancery"].glob("*.toc")):
+        subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", str(paths["chancery"]),
+                        str(corpus)], cwd=common.ROOT, check=True, capture_output=True)
+    if not paths["export"].exists():
+        with paths["export"].open("w", encoding="utf-8") as handle:
+            subprocess.run([sys.executable, "-m", "chancery", "export", "--index-dir", str(paths["chancery"])],
+                           cwd=common.ROOT, check=True, stdout=handle)
+    if not list(paths["plain"].glob("*.toc")):
+        baselines.whoosh_index(paths["export"], paths["plain"], with_facets=True)
+    if not paths["fts5"].exists():
+        baselines.fts5_build(paths["export"], paths["fts5"])
+    return paths
+
+
+def run(count: int, queries: int, baseline_queries: int, out: Path = common.OUT) -> dict:
+    """Time every system in every mode; return the figures with ratios."""
+    paths = prepare(count, out)
+    cases = make_queries(paths["export"], queries)
+    systems = {"chancery": (chancery_runner(paths["chancery"]), cases),
+               "plain_whoosh": (baselines.PlainWhoosh(paths["plain"]).search, cases[:baseline_queries]),
+               "sqlite_fts5": (baselines.Fts5(paths["fts5"]).search, cases)}
+    figures: dict = {"articles": count, "modes": {}}
+    for mode, (facets, snippets) in MODES.items():
+        figures["modes"][mode] = {name: time_queries(runner, subset, facets, snippets)
+                                  for name, (runner, subset) in systems.items()}
+        ours = figures["modes"][mode]["chancery"]
+        for name in ("plain_whoosh", "sqlite_fts5"):
+            theirs = figures["modes"][mode][name]
+            figures["modes"][mode][f"ratio_{name}"] = {k: round(theirs[k] / max(ours[k], 1e-6), 1)
+                                                       for k in ("p50", "p95", "p99")}
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="In-process search benchmark.")
+    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser.add_argument("--queries", type=int, default=500, help="queries per mode")
+    parser.add_argument("--baseline-queries", type=int, default=500,
+                        help="how many of them plain Whoosh runs (it is slow at 100k)")
+    args = parser.parse_args(argv)
+    figures = run(common.size_count(args.size), args.queries, args.baseline_queries)
+    print(common.save("search", args.size, figures))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
