@@ -8,7 +8,8 @@ TARGETS = {  # size -> (p50 ms, p95 ms, ratio to plain Whoosh, req/s at 16, p95 
     "20k": (5, 20, 20, 150, 150, 400),
     "100k": (20, 80, 20, 100, 300, 800),
 }
-MODE_NAMES = {"top10": "top-10", "top10_facets": "top-10 + facets", "top10_facets_snippets": "top-10 + facets + snippets"}
+MODE_NAMES = {"top10": "top-10", "top10_facets": "top-10 + facets",
+              "top10_facets_snippets": "top-10 + facets + snippets"}
 
 
 def _load(results_dir: Path) -> dict:
@@ -25,7 +26,8 @@ def _verdict(ok: bool) -> str:
 
 def _machine(entry: dict) -> str:
     m = entry["machine"]
-    return f"{m['date']}, commit `{m['commit']}`, {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), Python {m['python']}"
+    return (f"{m['date']}, commit `{m['commit']}`, {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), "
+            f"Python {m['python']}")
 
 
 def render(results_dir: Path) -> str:
@@ -84,15 +86,18 @@ def render(results_dir: Path) -> str:
             for mode, systems in search["figures"]["modes"].items():
                 for name in ("chancery", "plain_whoosh", "sqlite_fts5"):
                     r = systems[name]
-                    lines.append(f"| {MODE_NAMES[mode]} | {name} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |")
+                    lines.append(f"| {MODE_NAMES[mode]} | {name} | {r['queries']} | {r['p50']} | {r['p95']} "
+                                 f"| {r['p99']} |")
                 for name in ("plain_whoosh", "sqlite_fts5"):
                     r = systems[f"ratio_{name}"]
-                    lines.append(f"| {MODE_NAMES[mode]} | {name} ÷ chancery | | {r['p50']}× | {r['p95']}× | {r['p99']}× |")
+                    lines.append(f"| {MODE_NAMES[mode]} | {name} ÷ chancery | | {r['p50']}× | {r['p95']}× "
+                                 f"| {r['p99']}× |")
             lines.append("")
         http = found.get(("http", size))
         if http:
             f = http["figures"]
-            lines += [f"### HTTP, {f['workers']} gunicorn workers, {f['seconds_per_level']} s a level ({_machine(http)})",
+            lines += [f"### HTTP, {f['workers']} gunicorn workers, {f['seconds_per_level']} s a level "
+                      f"({_machine(http)})",
                       "", "| clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
                       "|---|---|---|---|---|---|---|"]
             for users, r in f["levels"].items():

@@ -31,7 +31,8 @@ WARMUP = 30
 def make_queries(export: Path, count: int, seed: int = 11) -> list[dict]:
     """Return reproducible benchmark queries drawn from the exported corpus."""
     rng = random.Random(seed)
-    rows = [json.loads(line) for line in export.open(encoding="utf-8")]
+    with export.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     sample = rng.sample(rows, min(len(rows), 2000))
     frequency = Counter(w for row in sample for w in re.findall(r"[a-z]{4,}", row["body"].lower()))
     stop = analysis.stopwords()

@@ -71,7 +71,8 @@ def index_command(paths, **options):
             for failure in (item for item in batch if isinstance(item, articles.Failure)):
                 failures += 1
                 progress.write(f"failed: {failure.where}: {failure.reason}", file=sys.stderr)
-            # Each batch is one atomic commit, parsed before the lock is taken.
+            # Each batch is one atomic commit, parsed by the pool ahead of the writer,
+            # so the lock is never held while parsing.
             total += writer.write(good)
             progress.update(len(batch))
     except indexer.IndexLocked as error:

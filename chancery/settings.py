@@ -46,7 +46,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("lock_timeout", 10.0, "Seconds a writer waits for the index lock before failing.", _positive_float),
     Setting("jobs", os.cpu_count() or 1, "Processes that read and extract articles for 'chancery index'.",
             _positive_int),
-    Setting("batch_size", 1000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
+    Setting("batch_size", 5000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
     Setting("api_token", None, "Bearer token that POST and DELETE must present; unset means writes are refused.",
             flag_allowed=False),
     Setting("cors_origins", "", "Comma-separated origins allowed to call the API from a browser; empty means none."),

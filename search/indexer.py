@@ -92,11 +92,14 @@ class Indexer:
                 # batch the last article with an id wins here.
                 latest = {article.id: article for article in articles}
                 for article in latest.values():
+                    # A new id is added directly: update_document would search every
+                    # segment for it again.
                     if existing(id=article.id) is None:
                         result.added += 1
+                        writer.add_document(**schema.to_document(article))
                     else:
                         result.replaced += 1
-                    writer.update_document(**schema.to_document(article))
+                        writer.update_document(**schema.to_document(article))
             before = set(os.listdir(self.index_dir))
             writer.commit()
         except BaseException:

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
@@ -29,6 +31,7 @@ OPS = ("and", "or")
 MAX_PER_PAGE = 100
 MAX_FACET_SIZE = 100
 MAX_DEPTH = 10_000
+MAX_EDITS = 2
 WEIGHTING = BM25F()
 
 
@@ -110,7 +113,19 @@ class Evaluator:
         if isinstance(node, wq.Not):
             inner, _ = self(node.query)
             return snap.live & ~inner, zeros
+        if isinstance(node, wq.Phrase) and node.slop == 1 and node.fieldname in TEXT_FIELDS:
+            return self._phrase(node)
         return self._whoosh(node)
+
+    def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """Match a phrase on cached positions; score it as Whoosh does, by its words' scores."""
+        words = [str(word) for word in node.words]
+        mask = _dense(self.snap, self.snap.phrase_docs(node.fieldname, words))
+        scores = np.zeros(self.snap.size)
+        for word in words:
+            _, word_scores = self._term(wq.Term(node.fieldname, word))
+            scores += word_scores
+        return mask, np.where(mask, scores * node.boost, 0.0)
 
     def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
         snap, name, text = self.snap, node.fieldname, str(node.text)
@@ -296,7 +311,7 @@ class Service:
             plain = word.isalpha()
             stems = analysis.terms(word) if plain else []
             known = not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems)
-            correction = None if known else _correct(reader, fold(word))
+            correction = None if known else _correct(snap, fold(word))
             changed = changed or correction is not None
             words.append(correction or (word.lower() if plain else word))
         return " ".join(words) if changed else None
@@ -360,17 +375,13 @@ class Service:
         return result
 
 
-def _correct(reader, word: str) -> str | None:
+def _correct(snap: Snapshot, word: str) -> str | None:
     """Return the indexed word nearest to a misspelt one: fewest edits, then most documents."""
-    for distance in (1, 2):
-        found = {}
-        for name in ("spell_title", "spell_body"):
-            for candidate in reader.terms_within(name, word, distance):
-                candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
-                found[candidate] = found.get(candidate, 0) + reader.doc_frequency(name, candidate)
-        if found:
-            return min(found, key=lambda c: (-found[c], c))
-    return None
+    words, frequencies = snap.vocabulary()
+    found = process.extract(word, words, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=50)
+    if not found:
+        return None
+    return min(found, key=lambda hit: (hit[1], -frequencies[hit[2]], hit[0]))[0]
 
 
 def _word_prefix(text: str, prefix: str) -> bool:

@@ -8,6 +8,7 @@ only loads its new segments; deletions are re-read as a live-document mask.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ import numpy as np
 from search import schema
 
 SCORED_FIELDS = ("title", "body")
+SPELLING_FIELDS = ("spell_title", "spell_body")
 POSTINGS_CACHE_LIMIT = 20_000_000     # postings kept in memory per segment, then LRU
 NO_DATE = -1
 
@@ -43,6 +45,33 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     return np.asarray(ids, np.int32), np.asarray(weights, np.float64)
 
 
+def read_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return one segment's (doc ids, positions) for a term: one row per occurrence."""
+    if (fieldname, text) not in reader:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    matcher = reader.postings(fieldname, text)
+    decode = reader.schema[fieldname].format.decode_positions
+    docs, positions = [], []
+    while matcher.is_active():
+        found = decode(matcher.value())
+        docs.extend([matcher.id()] * len(found))
+        positions.extend(found)
+        matcher.next()
+    return np.asarray(docs, np.int64), np.asarray(positions, np.int64)
+
+
+def read_words(reader, fieldnames: tuple[str, ...]) -> dict[str, int]:
+    """Return the unstemmed words of a segment with their document frequencies."""
+    words: dict[str, int] = {}
+    for fieldname in fieldnames:
+        if fieldname not in reader.schema:
+            continue
+        for term, info in reader.iter_field(fieldname):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            words[word] = max(words.get(word, 0), info.doc_frequency())
+    return words
+
+
 @dataclass
 class SegmentData:
     """What the read path needs from one immutable segment (deletions aside)."""
@@ -54,6 +83,8 @@ class SegmentData:
     facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # facet -> (doc, local value)
     postings: OrderedDict = field(default_factory=OrderedDict)
     cached_postings: int = 0
+    # Threads of one process share a segment's postings cache (each has its own searcher).
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, reader) -> "SegmentData":
@@ -85,16 +116,29 @@ class SegmentData:
 
     def term(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's postings of a term, cached (deleted documents included)."""
-        key = (fieldname, text)
-        if key in self.postings:
-            self.postings.move_to_end(key)
-            return self.postings[key]
-        found = read_postings(reader, fieldname, text)
-        self.postings[key] = found
-        self.cached_postings += len(found[0])
-        while self.cached_postings > POSTINGS_CACHE_LIMIT and len(self.postings) > 1:
-            _, (old, _) = self.postings.popitem(last=False)
-            self.cached_postings -= len(old)
+        return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text))
+
+    def positions(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return this segment's (doc, position) rows of a term, cached."""
+        return self._cached(("positions", fieldname, text), lambda: read_positions(reader, fieldname, text))
+
+    def words(self, reader) -> dict[str, int]:
+        """Return this segment's unstemmed words and document frequencies, cached."""
+        return self._cached(("words",), lambda: read_words(reader, SPELLING_FIELDS))
+
+    def _cached(self, key: tuple, load):
+        with self.lock:
+            if key in self.postings:
+                self.postings.move_to_end(key)
+                return self.postings[key]
+        found = load()
+        with self.lock:
+            if key not in self.postings:
+                self.postings[key] = found
+                self.cached_postings += len(found[0]) if isinstance(found, tuple) else len(found)
+            while self.cached_postings > POSTINGS_CACHE_LIMIT and len(self.postings) > 1:
+                _, old = self.postings.popitem(last=False)
+                self.cached_postings -= len(old[0]) if isinstance(old, tuple) else len(old)
         return found
 
 
@@ -149,6 +193,7 @@ class Snapshot:
         self.lengths = {name: self._concat(lambda d, n=name: d.lengths[n], np.float64) for name in SCORED_FIELDS}
         self.facets = {facet: self._facet(facet) for facet in schema.FACETS}
         self.months, self.month_of = self._months()
+        self._vocabulary = None
 
     def _concat(self, part, dtype) -> np.ndarray:
         arrays = [part(data) for data, _, _ in self.segments]
@@ -180,6 +225,32 @@ class Snapshot:
         day_to_month = {day: index[month] for day, month in keys.items()}
         month_of[dated] = [day_to_month[day] for day in self.days[dated]]
         return months, month_of
+
+    def phrase_docs(self, fieldname: str, words: list[str]) -> np.ndarray:
+        """Return the documents where the words stand next to each other, in order."""
+        found = []
+        for data, offset, leaf in self.segments:
+            keys = None
+            for shift, word in enumerate(words):
+                docs, positions = data.positions(leaf, fieldname, word)
+                # (doc, position of the phrase's first word) as one integer.
+                these = np.unique((docs << 32) | (positions - shift))
+                keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is not None and len(keys):
+                found.append(np.unique(keys >> 32) + offset)
+        return np.concatenate(found) if found else np.empty(0, np.int64)
+
+    def vocabulary(self) -> tuple[list[str], np.ndarray]:
+        """Return the index's unstemmed words and their document frequencies (built once)."""
+        if self._vocabulary is None:
+            merged: dict[str, int] = {}
+            for data, _, leaf in self.segments:
+                for word, count in data.words(leaf).items():
+                    merged[word] = merged.get(word, 0) + count
+            self._vocabulary = (list(merged), np.fromiter(merged.values(), np.int64, len(merged)))
+        return self._vocabulary
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return a term's postings over the whole index (global doc numbers)."""
