@@ -11,44 +11,18 @@ import argparse
 import csv
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 
 from bench import common
 from bench import search as search_bench
+from chancery.server import launch, stop
 
 LEVELS = (1, 4, 16)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(index_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "chancery", "serve", "--index-dir", str(index_dir),
-                                "--port", str(port), "--workers", str(workers)], cwd=common.ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(base + "/api/health", timeout=60) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def load(base: str, users: int, seconds: int, queries: Path, folder: Path) -> dict:
@@ -79,14 +53,13 @@ def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         queries = Path(folder) / "queries.json"
         queries.write_text(json.dumps(cases))
-        server, base = start(paths["chancery"], workers)
+        server, base = launch(paths["chancery"], workers, cwd=common.ROOT)
         try:
             for users in LEVELS:
                 figures["levels"][str(users)] = load(base, users, seconds, queries, Path(folder))
             figures["worker_memory_mb"] = worker_memory_mb(server)
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
     return figures
 
 

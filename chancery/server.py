@@ -28,3 +28,54 @@ class Server(BaseApplication):
     def load(self):
         from api import create_app
         return create_app(self.config_values)
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def launch(index_dir, workers: int = 2, env: dict | None = None, cwd=None, wait: float = 60.0):
+    """Start 'chancery serve' on a free loopback port; return (process, base URL) once it answers."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import urllib.request
+    port = free_port()
+    # A file, not a pipe: nobody reads a pipe while the server runs, and a full one blocks it.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "chancery", "serve", "--index-dir", str(index_dir),
+                                "--port", str(port), "--workers", str(workers)], cwd=cwd,
+                               env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log)
+    process.log = log
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(base + "/api/health", timeout=wait) as response:
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait()
+    log.seek(0)
+    errors = log.read().decode(errors="replace")[-2000:]
+    log.close()
+    raise RuntimeError("the server did not start: " + errors)
+
+
+def stop(process) -> None:
+    """Stop a launched server and wait for it."""
+    import signal
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.log.close()

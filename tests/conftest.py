@@ -97,45 +97,20 @@ def seed_ids() -> dict[str, str]:
             for path in sorted(SEEDS.glob("*.txt"))}
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(index_dir: Path, env: dict | None = None, workers: int = 2):
-    """Index seeds/ into index_dir, start 'chancery serve' on a free port; return (process, base URL)."""
+    """Index seeds/ into index_dir and start 'chancery serve' on it; return (process, base URL)."""
     import subprocess
     import sys
-    import time
-    import urllib.request
-    chancery = [sys.executable, "-m", "chancery"]
-    subprocess.run(chancery + ["index", "--index-dir", str(index_dir), str(SEEDS)], check=True, cwd=ROOT,
-                   capture_output=True)
-    port = free_port()
-    process = subprocess.Popen(chancery + ["serve", "--index-dir", str(index_dir), "--port", str(port),
-                                           "--workers", str(workers)], cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/api/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail("the server did not start: " + process.stderr.read().decode())
+    from chancery.server import launch
+    subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", str(index_dir), str(SEEDS)],
+                   check=True, cwd=ROOT, capture_output=True)
+    try:
+        return launch(index_dir, workers, env, cwd=ROOT, wait=30)
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def stop_server(process) -> None:
     """Stop a server started by start_server."""
-    import signal
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    finally:
-        process.kill()
-        process.stderr.close()
+    from chancery.server import stop
+    stop(process)
