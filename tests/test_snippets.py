@@ -31,3 +31,15 @@ def test_long_body_without_match_is_its_start():
     result = snippet("A <i>b</i> " + "word " * 100, set())
     assert result.startswith("A &lt;i&gt;b&lt;/i&gt; word") and result.endswith(" …")
     assert len(result) <= 250
+
+
+@pytest.mark.parametrize("body, terms, marked", [
+    ("Many countries agreed.", {"countri", "agre"}, ["countries", "agreed"]),
+    ("Sanctions, sanctioned and SANCTIONING.", {"sanction"}, ["Sanctions", "sanctioned", "SANCTIONING"]),
+    ("President Nicolás Maduro", {"nicola"}, ["Nicolás"]),
+    ("Presidents preside; a presidency.", {"presid"}, ["Presidents", "preside", "presidency"]),
+    ("The pre-sanction era", {"sanction"}, ["sanction"]),
+])
+def test_only_words_with_the_terms_are_marked(body, terms, marked):
+    import re
+    assert re.findall(r"<mark>(.*?)</mark>", snippet(body, terms)) == marked
