@@ -8,6 +8,7 @@ is shared out too.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from pathlib import Path
 from typing import Iterator
 
@@ -15,6 +16,7 @@ from search.articles import (JSONL_SUFFIXES, Article, ArticleError, Failure, inp
                              read_json_lines, read_path)
 
 LINES_PER_UNIT = 200
+IN_FLIGHT_PER_PROCESS = 4
 
 
 def units(paths: list[Path]) -> Iterator[tuple]:
@@ -57,6 +59,13 @@ def read(paths: list[Path], processes: int = 1) -> Iterator[Article | Failure]:
             yield from process(unit)
         return
     # fork: workers inherit the loaded gazetteers instead of loading them again.
+    # At most IN_FLIGHT units wait at a time, so a writer slower than the readers
+    # does not make parsed articles pile up in memory (Pool.imap reads ahead without limit).
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for items in pool.imap(process, units(paths), chunksize=4):
-            yield from items
+        pending: deque = deque()
+        for unit in units(paths):
+            pending.append(pool.apply_async(process, (unit,)))
+            if len(pending) >= IN_FLIGHT_PER_PROCESS * processes:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

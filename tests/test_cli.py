@@ -110,3 +110,19 @@ def test_search_errors(runner, seed_index, args, message):
     result = runner.invoke(cli, ["search", "--index-dir", str(seed_index)] + args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_parallel_reading_gives_the_same_index(runner, tmp_path, seeds_copy, jobs):
+    lines = [json.dumps({"id": f"j{i}", "title": f"Article number {i} here", "body": "Lavrov met John Kerry."})
+             for i in range(450)]
+    lines[300] = "{broken"
+    (seeds_copy / "many.jsonl").write_text("\n".join(lines) + "\n")
+    result = runner.invoke(cli, ["index", "--jobs", jobs, "--batch-size", "100", "--index-dir",
+                                 str(tmp_path / "ix"), str(seeds_copy)])
+    assert result.exit_code == 1
+    assert f"failed: {seeds_copy / 'many.jsonl'}:301: invalid JSON" in result.output
+    assert "indexed 454, replaced 0, failed 1" in result.output
+    rows = export(tmp_path / "ix")
+    assert len(rows) == 454
+    assert {"Sergey Lavrov", "John Kerry"} <= set(next(r for r in rows if r["id"] == "j7")["persons"])
