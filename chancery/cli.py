@@ -181,12 +181,13 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("cors_origins")
 @setting_option("max_request_bytes")
 @setting_option("lock_timeout")
+@setting_option("cache_mb")
 def serve_command(**options):
     """Serve the API and the search page with gunicorn."""
     config = load_settings(options)
     from chancery.server import Server
-    app_config = {name: options[name] for name in ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout")
-                  if options[name] is not None}
+    names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb")
+    app_config = {name: options[name] for name in names if options[name] is not None}
     Server(app_config, f"{config['host']}:{config['port']}", config["workers"]).run()
 
 

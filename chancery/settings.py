@@ -51,6 +51,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             flag_allowed=False),
     Setting("cors_origins", "", "Comma-separated origins allowed to call the API from a browser; empty means none."),
     Setting("max_request_bytes", 10 * 1024 * 1024, "Largest request body accepted, in bytes.", _positive_int),
+    Setting("cache_mb", 200, "Memory each server process may use for cached term arrays, in MB.", _positive_int),
     Setting("host", "127.0.0.1", "Address 'chancery serve' listens on."),
     Setting("port", 8000, "Port 'chancery serve' listens on.", _positive_int),
     Setting("workers", 2, "Worker processes of 'chancery serve'.", _positive_int),

@@ -24,7 +24,7 @@ from whoosh.scoring import BM25F
 from search import analysis, entities, indexer, schema
 from search.snippets import snippet
 from search.query import TEXT_FIELDS, QueryError, fold, parse, resolve_facet_value, text_terms
-from search.snapshot import NO_DATE, Snapshot
+from search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
 SORTS = ("relevance", "newest", "oldest")
 OPS = ("and", "or")
@@ -164,9 +164,10 @@ class Service:
     its own searcher and snapshot; segment arrays are shared through the cache.
     """
 
-    def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0):
+    def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0, cache_mb: float = DEFAULT_CACHE_MB):
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
+        self._terms = TermCache(cache_mb)
         self.ix = indexer.open_index(self.index_dir, create=True)
         self._local = threading.local()
         self._segment_cache: dict = {}
@@ -189,7 +190,7 @@ class Service:
         if previous is not None:
             previous.close()
         with self._cache_lock:
-            snap = Snapshot(searcher, self._segment_cache)
+            snap = Snapshot(searcher, self._segment_cache, self._terms)
         snap.version = current
         local.snap = snap
         return snap

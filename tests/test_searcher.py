@@ -238,3 +238,21 @@ def test_ranking_matches_whoosh_bm25f(corpus_service, q):
         assert ours["total"] == len(theirs)
     assert [(r["id"], r["score"]) for r in ours["results"]] == expected
     assert isinstance(tree, wq.Query)
+
+
+def test_term_cache_keeps_within_its_budget():
+    import numpy as np
+    from search.snapshot import TermCache
+    cache = TermCache(budget_mb=1)
+    for number in range(50):
+        cache.get(("seg", "postings", "body", str(number)), lambda: (np.zeros(10_000, np.int64), np.zeros(0)))
+    assert cache.size <= 2**20
+    assert ("seg", "postings", "body", "49") in cache.items
+    assert ("seg", "postings", "body", "0") not in cache.items
+
+
+def test_search_works_with_a_tiny_cache(index_dir):
+    tiny, normal = Service(index_dir, cache_mb=0.001), Service(index_dir)
+    expected = ids(normal.search(SearchRequest(q='Kerry Lavrov sanctions "bilateral relations"')))
+    for _ in range(2):
+        assert ids(tiny.search(SearchRequest(q='Kerry Lavrov sanctions "bilateral relations"'))) == expected
