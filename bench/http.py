@@ -40,10 +40,26 @@ def load(base: str, users: int, seconds: int, queries: Path, folder: Path) -> di
             "p95": float(row["95%"]), "p99": float(row["99%"])}
 
 
-def worker_memory_mb(server: subprocess.Popen) -> float:
-    """Return the largest resident memory of one worker process, in MB."""
+def _anonymous_mb(process: psutil.Process) -> float:
+    """Return a process's private anonymous memory (RssAnon), in MB."""
+    for line in open(f"/proc/{process.pid}/status", encoding="ascii"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_memory_mb(server: subprocess.Popen) -> dict:
+    """Return the largest worker's resident memory, and the part that is its own.
+
+    Whoosh reads the index through mmap, so resident memory also counts the pages
+    of index files the worker touched: page cache, shared by all workers and given
+    back under pressure. RssAnon is the memory a worker holds by itself.
+    """
     workers = psutil.Process(server.pid).children(recursive=True)
-    return round(max((w.memory_info().rss for w in workers), default=0) / 2**20, 1)
+    if not workers:
+        return {"rss": 0.0, "anonymous": 0.0}
+    return {"rss": round(max(w.memory_info().rss for w in workers) / 2**20, 1),
+            "anonymous": round(max(_anonymous_mb(w) for w in workers), 1)}
 
 
 def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
