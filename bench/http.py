@@ -42,9 +42,10 @@ def load(base: str, users: int, seconds: int, queries: Path, folder: Path) -> di
 
 def _anonymous_mb(process: psutil.Process) -> float:
     """Return a process's private anonymous memory (RssAnon), in MB."""
-    for line in open(f"/proc/{process.pid}/status", encoding="ascii"):
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
+    with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
     return 0.0
 
 
