@@ -1,6 +1,7 @@
 """What every benchmark shares: the corpus, percentiles, the machine, and RESULTS.md."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -65,6 +66,19 @@ def save(name: str, size: str, figures: dict, results_dir: Path = RESULTS) -> Pa
     path.write_text(json.dumps({"machine": machine(), "figures": figures}, indent=2) + "\n")
     write_report(results_dir)
     return path
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """Return a benchmark's argument parser, with the --size every benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    return parser
+
+
+def publish(name: str, size: str, figures: dict) -> None:
+    """Save a benchmark's figures (and RESULTS.md) and print them."""
+    print(save(name, size, figures))
+    print(json.dumps(figures, indent=2))
 
 
 def write_report(results_dir: Path = RESULTS) -> Path:

@@ -7,7 +7,6 @@ The server and locust run as separate processes on loopback; each load level
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -81,14 +80,12 @@ def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="HTTP benchmark with locust.")
-    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser = common.arguments("HTTP benchmark with locust.")
     parser.add_argument("--seconds", type=int, default=20, help="seconds per load level")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args(argv)
     figures = run(common.size_count(args.size), args.seconds, args.workers)
-    print(common.save("http", args.size, figures))
-    print(json.dumps(figures, indent=2))
+    common.publish("http", args.size, figures)
 
 
 if __name__ == "__main__":

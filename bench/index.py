@@ -7,7 +7,6 @@ children) and index size are recorded, then RESULTS.md is rewritten.
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -55,12 +54,10 @@ def run(count: int, out: Path = common.OUT) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Indexing benchmark: chancery against plain Whoosh.")
-    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser = common.arguments("Indexing benchmark: chancery against plain Whoosh.")
     args = parser.parse_args(argv)
     figures = run(common.size_count(args.size))
-    print(common.save("index", args.size, figures))
-    print(figures)
+    common.publish("index", args.size, figures)
 
 
 if __name__ == "__main__":

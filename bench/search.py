@@ -10,7 +10,6 @@ so every system filters and counts the same values.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -123,15 +122,13 @@ def run(count: int, queries: int, baseline_queries: int, out: Path = common.OUT)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="In-process search benchmark.")
-    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser = common.arguments("In-process search benchmark.")
     parser.add_argument("--queries", type=int, default=500, help="queries per mode")
     parser.add_argument("--baseline-queries", type=int, default=500,
                         help="how many of them plain Whoosh runs (it is slow at 100k)")
     args = parser.parse_args(argv)
     figures = run(common.size_count(args.size), args.queries, args.baseline_queries)
-    print(common.save("search", args.size, figures))
-    print(json.dumps(figures, indent=2))
+    common.publish("search", args.size, figures)
 
 
 if __name__ == "__main__":

@@ -75,3 +75,11 @@ def test_report_renders_every_result(tmp_path, out):
     assert "indexing with entities against plain Whoosh" in text
     assert json.loads((results / "index-20k.json").read_text())["machine"]["cores"] >= 1
     assert report.render(results) == text
+
+
+@pytest.mark.parametrize("module", [index, search, http])
+def test_each_benchmark_has_one_command(module, capsys):
+    with pytest.raises(SystemExit) as done:
+        module.main(["--help"])
+    assert done.value.code == 0
+    assert "--size" in capsys.readouterr().out
