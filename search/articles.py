@@ -361,16 +361,3 @@ def input_files(paths: list[Path]) -> Iterator[tuple[Path, dict] | Failure]:
                     sidecars[file.parent] = {}
                     yield Failure(str(file.parent / SIDECAR), str(error))
             yield file, sidecars[file.parent].get(file.name, {})
-
-
-def read_paths(paths: list[Path]) -> Iterator[Article | Failure]:
-    """Yield the articles (and failures) of files and folders."""
-    for item in input_files(paths):
-        if isinstance(item, Failure):
-            yield item
-            continue
-        file, meta = item
-        if not file.exists():
-            yield Failure(str(file), "no such file or folder")
-            continue
-        yield from read_path(file, meta)

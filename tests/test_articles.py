@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from search import articles
+from search import articles, batch
 from search.articles import Article, ArticleError, Failure
 
 
@@ -85,7 +85,7 @@ def test_same_content_gives_the_same_id(tmp_path):
     text = "A headline with words\n\nSome body."
     (tmp_path / "a.txt").write_text(text)
     (tmp_path / "b.txt").write_text(text)
-    ids = {a.id for a in articles.read_paths([tmp_path])}
+    ids = {a.id for a in batch.read([tmp_path])}
     assert len(ids) == 1
 
 
@@ -140,18 +140,18 @@ def test_sidecar_metadata_applies_to_its_folder(tmp_path):
     (tmp_path / "one.txt").write_text("A headline with words\n\nBody.")
     (tmp_path / "_metadata.json").write_text(json.dumps(
         {"one.txt": {"published": "2016-03-24", "url": "https://example.org/1", "id": "given"}}))
-    [article] = articles.read_paths([tmp_path])
+    [article] = batch.read([tmp_path])
     assert (article.id, article.published, article.url) == ("given", "2016-03-24", "https://example.org/1")
 
 
 def test_broken_sidecar_is_reported(tmp_path):
     (tmp_path / "one.txt").write_text("A headline with words\n\nBody.")
     (tmp_path / "_metadata.json").write_text("{broken")
-    items = list(articles.read_paths([tmp_path]))
+    items = list(batch.read([tmp_path]))
     assert any(isinstance(i, Failure) and "_metadata.json" in i.where for i in items)
     assert any(isinstance(i, Article) for i in items)
 
 
 def test_missing_path_is_a_failure(tmp_path):
-    [failure] = articles.read_paths([tmp_path / "nope.txt"])
+    [failure] = batch.read([tmp_path / "nope.txt"])
     assert "no such file" in failure.reason

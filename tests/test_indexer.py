@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from whoosh.query import Term
 
-from search import articles, indexer
+from search import articles, batch, indexer
 from search.articles import Article
 from conftest import SEEDS
 
 
 def seed_articles():
-    return [a for a in articles.read_paths([SEEDS]) if isinstance(a, Article)]
+    return [a for a in batch.read([SEEDS]) if isinstance(a, Article)]
 
 
 def count(index_dir):
