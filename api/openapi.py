@@ -31,6 +31,15 @@ def parameter(param: Param) -> dict:
     return spec
 
 
+def body_property(param: Param) -> dict:
+    """Return a search parameter as a property of the POST body (a repeatable one: a string or a list)."""
+    scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}
+    scalar = scalars.get(param.type, {"type": "string"})
+    if param.repeatable:
+        return {"oneOf": [scalar, {"type": "array", "items": scalar}], "description": param.description}
+    return {**scalar, "description": param.description}
+
+
 def path_parameter(name: str, description: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
 
@@ -104,11 +113,18 @@ def document() -> dict:
         "info": {"title": "Chancery", "version": __version__,
                  "description": "Full-text search over diplomatic and international news."},
         "paths": {
-            "/api/search": {"get": {
-                "summary": "Ranked, faceted, highlighted search",
-                "parameters": [parameter(p) for p in SEARCH_PARAMS],
-                "responses": {"200": ok("SearchResponse", "Results, facets and a suggestion"),
-                              **errors(400)}}},
+            "/api/search": {
+                "get": {
+                    "summary": "Ranked, faceted, highlighted search",
+                    "parameters": [parameter(p) for p in SEARCH_PARAMS],
+                    "responses": {"200": ok("SearchResponse", "Results, facets and a suggestion"),
+                                  **errors(400)}},
+                "post": {
+                    "summary": "The same search with its parameters as a JSON body (for long queries)",
+                    "requestBody": {"required": False, "content": {"application/json": {"schema": obj(
+                        {p.name: body_property(p) for p in SEARCH_PARAMS}, [])}}},
+                    "responses": {"200": ok("SearchResponse", "Results, facets and a suggestion"),
+                                  **errors(400, 413)}}},
             "/api/articles": {"post": {
                 "summary": "Add or replace articles (one object, a list, or JSON Lines); all or nothing",
                 "security": [{"bearer": []}],

@@ -12,8 +12,6 @@ from search import schema
 from search.query import QueryError
 from search.searcher import SearchRequest
 
-MAX_QUERY_CHARS = 1000
-
 
 @dataclass(frozen=True)
 class Param:
@@ -32,7 +30,8 @@ def _date(text: str) -> date:
 
 
 SEARCH_PARAMS = [
-    Param("q", description="Query text; empty means all articles."),
+    Param("q", description="Query text; empty means all articles. Operators only where meant; any other "
+                           "text is words. Past 20,000 characters the rest is not read."),
     *[Param(f, repeatable=True, description=f"Filter on {f}; any alias; repeatable.") for f in schema.FACETS],
     *[Param(f"{f}_op", description=f"'and' (default) or 'or' for the {f} filter.") for f in schema.FACETS],
     Param("from", _date, description="Inclusive ISO start date on published."),
@@ -75,8 +74,6 @@ def search_request(args: MultiDict) -> SearchRequest:
     """Build a validated SearchRequest from query parameters."""
     values = read(args, SEARCH_PARAMS)
     q = values.get("q", "")
-    if len(q) > MAX_QUERY_CHARS:
-        raise ApiError(400, "invalid_parameter", f"q is longer than {MAX_QUERY_CHARS} characters", parameter="q")
     request = SearchRequest(
         q=q,
         filters={f: [v for v in values.get(f, []) if v.strip()] for f in schema.FACETS if values.get(f)},
@@ -89,6 +86,22 @@ def search_request(args: MultiDict) -> SearchRequest:
     except QueryError as error:
         raise ApiError(400, "invalid_parameter", str(error), parameter=error.parameter) from None
     return request
+
+
+def from_json(body: Any) -> MultiDict:
+    """Return a JSON body's parameters as query parameters (a list is a repeated one)."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "send the search parameters as one JSON object, e.g. {\"q\": \"...\"}")
+    args = MultiDict()
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            if isinstance(item, bool) or not isinstance(item, (str, int)):
+                raise ApiError(400, "invalid_parameter", f"{name} must be a string or a whole number",
+                               parameter=name)
+            args.add(name, str(item))
+    return args
 
 
 def bounded(values: dict, name: str, default: int, low: int, high: int) -> int:

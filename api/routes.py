@@ -23,7 +23,21 @@ def service():
 
 @bp.get("/api/search")
 def search():
-    search_request = params.search_request(request.args)
+    return _search(request.args)
+
+
+@bp.post("/api/search")
+def search_posted():
+    params.read(request.args, [])     # the parameters go in the body, not the URL
+    body = request.get_json(force=True, silent=True) if request.get_data() else {}
+    if body is None:
+        raise ApiError(400, "invalid_body", "the body is not JSON: send the search parameters as a JSON object")
+    return _search(params.from_json(body))
+
+
+def _search(args):
+    """Answer a search from its parameters, however they were sent."""
+    search_request = params.search_request(args)
     try:
         return jsonify(service().search(search_request))
     except QueryError as error:

@@ -21,9 +21,9 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search import analysis, entities, indexer, schema
+from search import analysis, entities, indexer, ranking, schema
 from search.snippets import snippet
-from search.query import TEXT_FIELDS, QueryError, fold, parse, resolve_facet_value, text_terms
+from search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
 from search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
 SORTS = ("relevance", "newest", "oldest")
@@ -32,6 +32,7 @@ MAX_PER_PAGE = 100
 MAX_FACET_SIZE = 100
 MAX_DEPTH = 10_000
 MAX_EDITS = 2
+SUGGEST_WORDS = 12             # a longer query (a pasted text) gets no spelling suggestion
 WEIGHTING = BM25F()
 
 
@@ -75,11 +76,17 @@ def _dense(snap: Snapshot, docs: np.ndarray) -> np.ndarray:
 
 
 class Evaluator:
-    """Evaluate a query tree into (mask, scores) over one snapshot."""
+    """Evaluate a query tree into (mask, scores) over one snapshot.
 
-    def __init__(self, snap: Snapshot):
+    With ranking parameters, a query word (a Word node) is scored by search.ranking's
+    BM25F over title and body together; without them (params=None) every term is
+    scored by Whoosh's BM25F, field by field, as Whoosh's own search scores it.
+    """
+
+    def __init__(self, snap: Snapshot, params: ranking.Params | None = None):
         self.snap = snap
         self.searcher = snap.searcher
+        self.params = params
 
     def __call__(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         snap = self.snap
@@ -88,6 +95,9 @@ class Evaluator:
             return snap.live.copy(), zeros
         if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
             return np.zeros(snap.size, bool), zeros
+        if isinstance(node, Word) and self.params is not None:
+            mask, scores, _ = ranking.bm25f(snap, node.stem, self.params)
+            return mask, scores * node.boost
         if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
             return self._term(node)
         if isinstance(node, wq.Term) and node.fieldname in schema.FACETS:
@@ -160,12 +170,16 @@ class Evaluator:
 class Service:
     """The read (and write) side of one index, for one process or thread.
 
+    params None ranks by Whoosh's BM25F alone (to compare with Whoosh's own search).
+
     Whoosh searchers are not safe to share between threads, so each thread gets
     its own searcher and snapshot; segment arrays are shared through the cache.
     """
 
-    def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0, cache_mb: float = DEFAULT_CACHE_MB):
+    def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0, cache_mb: float = DEFAULT_CACHE_MB,
+                 params: ranking.Params | None = ranking.DEFAULT):
         self.index_dir = Path(index_dir)
+        self.params = params
         self.lock_timeout = lock_timeout
         self._terms = TermCache(cache_mb)
         self.ix = indexer.open_index(self.index_dir, create=True)
@@ -203,7 +217,9 @@ class Service:
         request.validate()
         snap = self.snapshot()
         tree = parse(request.q, snap.searcher, {f: snap.facets[f].values for f in schema.FACETS})
-        matched, scores = Evaluator(snap)(tree)
+        matched, scores = Evaluator(snap, self.params)(tree)
+        if self.params is not None:
+            matched, scores = ranking.rerank(snap, tree, request.q, matched, scores, self.params)
         filters = {facet: [resolve_facet_value(facet, v, snap.facets[facet].values) for v in values]
                    for facet, values in request.filters.items() if values}
         facet_masks = {facet: self._facet_mask(snap, facet, values, request.ops.get(facet, "and"))
@@ -305,6 +321,8 @@ class Service:
 
     def suggest(self, text: str, snap: Snapshot | None = None) -> str | None:
         """Return the query with misspelt words corrected from the index's words, if any."""
+        if len(text.split()) > SUGGEST_WORDS:
+            return None
         snap = snap or self.snapshot()
         reader = snap.searcher.reader()
         words, changed = [], False
@@ -331,7 +349,7 @@ class Service:
             return None
         key_terms = snap.searcher.key_terms([doc], "body", numterms=15)
         tree = wq.Or([wq.Term(f, term, boost=weight) for term, weight in key_terms for f in ("title", "body")])
-        mask, scores = Evaluator(snap)(tree)
+        mask, scores = Evaluator(snap, self.params)(tree)
         mask[doc] = False
         return [self._result(snap, int(d), float(scores[d]), set()) for d in
                 self._order(snap, mask, scores, "relevance", size)]

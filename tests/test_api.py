@@ -84,10 +84,8 @@ def test_sorting_and_paging(client):
     ("from=2017-01-01&to=2016-01-01", "invalid_parameter", "from"),
     ("country_op=xor", "invalid_parameter", "country_op"),
     ("q=a&q=b", "invalid_parameter", "q"),
-    ("q=a*", "invalid_query", "q"),
-    ("q=sa*ns", "invalid_query", "q"),
     ("q=url:x", "invalid_query", "q"),
-    ("q=" + "x" * 1001, "invalid_parameter", "q"),
+    ("q=Lavrov+author:smith", "invalid_query", "q"),
 ])
 def test_search_errors(client, query, code, parameter):
     assert_error(client.get(f"/api/search?{query}"), 400, code, parameter)
@@ -236,7 +234,6 @@ def test_second_writer_gets_503(client, index_dir):
 @pytest.mark.parametrize("method, url, status, code", [
     ("get", "/api/nothing", 404, "not_found"),
     ("put", "/api/search", 405, "method_not_allowed"),
-    ("post", "/api/search", 405, "method_not_allowed"),
     ("delete", "/api/health", 405, "method_not_allowed"),
     ("patch", "/api/articles/x", 405, "method_not_allowed"),
     ("get", "/api/articles/x/nothing", 404, "not_found"),

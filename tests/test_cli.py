@@ -102,7 +102,7 @@ def test_search_text_output(runner, seed_index):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["a*"], "q: a prefix needs at least 3 characters"),
+    (["url:x"], "q: unknown field 'url'"),
     (["--per-page", "0", "x"], "Invalid value for '--per-page'"),
     (["--sort", "best", "x"], "Invalid value for '--sort'"),
 ])
