@@ -275,3 +275,74 @@ def test_page_is_served_with_a_strict_policy(client):
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("body, query", [
+    ({"q": "Lavrov", "country": "USA"}, "q=Lavrov&country=USA"),
+    ({"q": "Kerry", "country": ["DPRK", "Iran"], "country_op": "or", "per_page": 2},
+     "q=Kerry&country=DPRK&country=Iran&country_op=or&per_page=2"),
+    ({"sort": "oldest", "page": "2", "per_page": 2}, "sort=oldest&page=2&per_page=2"),
+    ({"from": "2016-03-25", "to": "2019-12-31"}, "from=2016-03-25&to=2019-12-31"),
+    ({}, ""),
+])
+def test_post_search_answers_as_get_does(client, body, query):
+    posted, got = client.post("/api/search", json=body), client.get(f"/api/search?{query}")
+    assert posted.status_code == got.status_code == 200
+    strip = lambda b: {k: v for k, v in b.get_json().items() if k != "took_ms"}  # noqa: E731
+    assert strip(posted) == strip(got)
+
+
+@pytest.mark.parametrize("body, status, code, parameter", [
+    ({"q": "Lavrov", "contry": "Syria"}, 400, "unknown_parameter", "contry"),
+    ({"per_page": 0}, 400, "invalid_parameter", "per_page"),
+    ({"per_page": "ten"}, 400, "invalid_parameter", "per_page"),
+    ({"q": ["a", "b"]}, 400, "invalid_parameter", "q"),
+    ({"q": {"nested": 1}}, 400, "invalid_parameter", "q"),
+    ({"per_page": True}, 400, "invalid_parameter", "per_page"),
+    ({"from": "yesterday"}, 400, "invalid_parameter", "from"),
+    ({"q": "url:x"}, 400, "invalid_query", "q"),
+    (["q", "Lavrov"], 400, "invalid_body", None),
+    ("not json at all", 400, "invalid_body", None),
+])
+def test_post_search_refuses_what_get_refuses(client, body, status, code, parameter):
+    if isinstance(body, str):
+        response = client.post("/api/search", data=body, content_type="application/json")
+    else:
+        response = client.post("/api/search", json=body)
+    assert_error(response, status, code, parameter)
+
+
+def test_post_search_takes_no_url_parameters(client):
+    assert_error(client.post("/api/search?q=Lavrov", json={}), 400, "unknown_parameter", "q")
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("anti-Russia sanctions", {S001, S002}),
+    ("U.S.-Russia talks", {S000, S001, S002, S003, S004}),
+    ("Who met Lavrov?", {S000, S001, S002, S003}),
+    ("(talks on free-trade areas)", {S000, S001, S002, S003, S004}),
+    ('Lavrov "Kerry', {S000, S001, S002, S003}),
+    ("Kerry: Geneva!", {S000, S001, S002, S003}),
+    ("\U0001f1f7\U0001f1fa sanctions \U0001f600", {S001, S002}),
+])
+def test_typed_text_is_searched(client, q, expected):
+    for response in (client.get("/api/search", query_string={"q": q, "per_page": 100}),
+                     client.post("/api/search", json={"q": q, "per_page": 100})):
+        assert response.status_code == 200
+        assert expected <= {r["id"] for r in response.get_json()["results"]}
+
+
+@pytest.mark.parametrize("q", ["the of and", "?!", "...", "\u2014"])
+def test_text_with_no_searchable_word_finds_nothing(client, q):
+    response = client.post("/api/search", json={"q": q})
+    assert response.status_code == 200 and response.get_json()["total"] == 0
+
+
+def test_a_pasted_page_of_twenty_thousand_characters(client):
+    paragraph = ("Envoys from both capitals said on Tuesday that the ceasefire was holding and that "
+                 "humanitarian convoys could reach the besieged towns. ")
+    text = (paragraph * 200)[:20_000]
+    response = client.post("/api/search", json={"q": text})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] > 0 and body["query"]["q"] == text

@@ -27,6 +27,8 @@ def test_every_search_parameter_is_documented(client):
     served = client.get("/api/openapi.json").get_json()
     documented = {p["name"] for p in served["paths"]["/api/search"]["get"]["parameters"]}
     assert documented == {p.name for p in SEARCH_PARAMS}
+    body = served["paths"]["/api/search"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {p.name for p in SEARCH_PARAMS}
 
 
 REQUESTS = [
@@ -34,6 +36,9 @@ REQUESTS = [
     ("get", "/api/search", None),
     ("get", "/api/search?per_page=0", None),
     ("get", "/api/search?contry=Syria", None),
+    ("post", "/api/search", {"q": "anti-Russia sanctions", "country": ["USA", "Syria"], "per_page": 5}),
+    ("post", "/api/search", {"q": "Lavrov", "person": "Sergei Lavrov", "from": "2016-01-01"}),
+    ("post", "/api/search", {"contry": "Syria"}),
     ("get", f"/api/articles/{S001}", None),
     ("get", "/api/articles/nope", None),
     ("get", f"/api/articles/{S001}/similar?size=3", None),

@@ -40,8 +40,8 @@ def kinds(text):
     ("Kerry and Lavrov", [("word", "Kerry"), ("word", "and"), ("word", "Lavrov")]),
     ("NOT Kerry", [("not", ""), ("word", "Kerry")]),
     ("SANCTIONS AND EMBARGOES", [("word", "SANCTIONS"), ("word", "AND"), ("word", "EMBARGOES")]),
-    ("\U0001f1f7\U0001f1fa sanctions \U0001f600", [("word", "\U0001f1f7\U0001f1fa"), ("word", "sanctions"),
-                                                  ("word", "\U0001f600")]),
+    ("\U0001f1f7\U0001f1fa sanctions \U0001f600",
+     [("word", "\U0001f1f7\U0001f1fa"), ("word", "sanctions"), ("word", "\U0001f600")]),
     ("", []),
 ])
 def test_tokens(text, expected):

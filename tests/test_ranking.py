@@ -1,0 +1,84 @@
+"""Ranking: BM25F over title and body, proximity, feedback and entities on a small index of our own."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from search import articles, indexer, ranking
+from search.query import parse
+from search.searcher import SearchRequest, Service
+
+FILL = "officials spoke with reporters about the week ahead and the weather in the city"
+RECORDS = [
+    # Same length bodies: only where the words stand differs.
+    ("near", "Report one", f"the ceasefire in Aleppo held overnight {FILL} and nothing more happened"),
+    ("far", "Report two", f"the ceasefire held overnight {FILL} and nothing more happened in Aleppo"),
+    ("title", "Aleppo ceasefire", f"the truce held overnight {FILL} and nothing more happened"),
+    ("other", "Harvest report", f"farmers brought in the wheat harvest early {FILL}"),
+    ("convoy", "Convoys reach towns", f"aid convoys reached besieged towns after the ceasefire {FILL}"),
+]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    target = tmp_path_factory.mktemp("ranking")
+    indexer.Indexer(target).write([articles.from_record({"id": i, "title": t, "body": b}) for i, t, b in RECORDS])
+    return target
+
+
+def ranked(folder, q, params):
+    return [r["id"] for r in Service(folder, params=params).search(SearchRequest(q=q, per_page=100))["results"]]
+
+
+@pytest.mark.parametrize("q, plain", [
+    ("ceasefire Aleppo", True),
+    ("anti-Russia sanctions", True),
+    ("ceasefire -Aleppo", False),
+    ('"ceasefire in Aleppo"', False),
+    ("ceasefire AND Aleppo", False),
+    ("person:Lavrov", False),
+    ("cease*", False),
+])
+def test_only_plain_word_queries_are_reranked(folder, q, plain):
+    tree = parse(q, Service(folder).snapshot().searcher)
+    assert bool(ranking.plain_words(tree)) == plain
+
+
+def test_bm25f_scores_a_word_once_over_both_fields(folder):
+    snap = Service(folder).snapshot()
+    params = ranking.PLAIN
+    mask, scores, idf = ranking.bm25f(snap, "aleppo", params)
+    n, df = 5, 3
+    assert idf == pytest.approx(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+    stats = ranking._stats(snap)
+    doc = snap.docnum["title"]
+    # One occurrence in the title, weighted and length-normalised, then saturated once.
+    tf = params.w_title / ((1 - params.b_title) + params.b_title * snap.lengths["title"][doc] / stats["title"])
+    assert scores[doc] == pytest.approx(idf * tf * (params.k1 + 1) / (tf + params.k1))
+    assert mask.sum() == df
+
+
+def test_words_near_each_other_rank_higher(folder):
+    with_proximity = ranked(folder, "ceasefire Aleppo", ranking.with_params(feedback=0.0, proximity=1.0))
+    assert with_proximity.index("near") < with_proximity.index("far")
+    scores = {r["id"]: r["score"] for r in Service(folder, params=ranking.PLAIN).search(
+        SearchRequest(q="ceasefire Aleppo"))["results"]}
+    assert scores["near"] == pytest.approx(scores["far"])
+
+
+def test_feedback_reorders_but_adds_no_match(folder):
+    plain = set(ranked(folder, "ceasefire", ranking.PLAIN))
+    fed = set(ranked(folder, "ceasefire", ranking.with_params(feedback=0.9, entity=0.0)))
+    assert plain == fed == {"near", "far", "title", "convoy"}
+
+
+def test_a_country_named_in_the_query_adds_its_articles(tmp_path):
+    records = [{"id": "a", "title": "Talks in Damascus", "body": "Officials in Damascus met envoys."},
+               {"id": "b", "title": "Harvest news", "body": "Farmers brought in the wheat."}]
+    indexer.Indexer(tmp_path).write([articles.from_record(r) for r in records])
+    assert ranked(tmp_path, "Syria envoys", ranking.PLAIN) == ["a"]
+    assert ranked(tmp_path, "Syria", ranking.PLAIN) == []
+    assert ranked(tmp_path, "Syria", ranking.DEFAULT) == ["a"]
+    # In capitals, a short word is not read as a country code.
+    assert ranked(tmp_path, "WHEAT IN FIELDS", ranking.DEFAULT) == ["b"]
