@@ -11,6 +11,7 @@ refused and scores 0.
 """
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import tempfile
@@ -120,7 +121,7 @@ def run(names: list[str], indexes: Path | None = None, params=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = common.arguments("Ranking quality on the classic IR collections against plain BM25.")
+    parser = argparse.ArgumentParser(description="Ranking quality on the classic IR collections against plain BM25.")
     parser.add_argument("--collections", nargs="*", default=None, help="default: all of ../shared/dev/ir")
     parser.add_argument("--indexes", type=Path, default=None,
                         help="keep the collections' indexes in this folder (default: a temporary one)")

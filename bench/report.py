@@ -33,7 +33,7 @@ def _machine(entry: dict) -> str:
 def render(results_dir: Path) -> str:
     """Return the Markdown report."""
     found = _load(results_dir)
-    sizes = sorted({size for _, size in found}, key=lambda s: (len(s), s))
+    sizes = sorted({size for name, size in found if name != "relevance"}, key=lambda s: (len(s), s))
     lines = ["# Benchmark results", "",
              "Written by the benchmark scripts (`bench/README.md` says how to run each); do not edit by hand.", ""]
     lines += ["## Targets", "", "| target | size | figure | target | verdict |", "|---|---|---|---|---|"]
@@ -115,4 +115,32 @@ def render(results_dir: Path) -> str:
                           "mmap (page cache, shared between workers).", ""]
             else:
                 lines += ["", f"Largest serving worker after the run: {memory} MB resident.", ""]
+    relevance = found.get(("relevance", "ir"))
+    if relevance:
+        lines += _relevance(relevance)
     return "\n".join(lines) + "\n"
+
+
+def _relevance(entry: dict) -> list[str]:
+    """Return the ranking-quality section: ours against plain BM25 per collection."""
+    f = entry["figures"]
+    metrics = ("MAP", "nDCG@10", "P@10", "R@100")
+    lines = [f"## Ranking quality on the classic IR collections ({_machine(entry)})", "",
+             f"`{f['command']}`: each collection of ../shared/dev/ir indexed by Chancery's indexer, its judged "
+             "queries as written run through the search service the API calls (one page of 100); plain BM25 is "
+             "bm25s (k1 1.5, b 0.75) over title and body with the same tokenizer, Snowball stemmer and stop words, "
+             "in the same process. Metrics are evaluate.py's.", "",
+             "| collection | queries | refused | system | " + " | ".join(metrics) + " |",
+             "|---|---|---|---|" + "---|" * len(metrics)]
+    for name, c in f["collections"].items():
+        for system in ("chancery", "bm25"):
+            lines.append(f"| {name} | {c['queries']} | {c['refused'] if system == 'chancery' else ''} | {system} | "
+                         + " | ".join(str(c[system][m]) for m in metrics) + " |")
+        lines.append(f"| {name} | | | ratio | " + " | ".join(f"{c['ratio'][m]}×" for m in metrics) + " |")
+    mean = f["mean_ratio"]
+    lowest = min(c["ratio"]["MAP"] for c in f["collections"].values())
+    lines += [f"| **mean ratio** | | {f['refused']} | | " + " | ".join(f"{mean[m]}×" for m in metrics) + " |", "",
+              f"Targets: mean MAP ratio ≥ 1.05 ({_verdict(mean['MAP'] >= 1.05)}: {mean['MAP']}×), no collection "
+              f"below 0.98 ({_verdict(lowest >= 0.98)}: lowest {lowest}×), no refused query "
+              f"({_verdict(f['refused'] == 0)}: {f['refused']}).", ""]
+    return lines

@@ -83,3 +83,24 @@ def test_each_benchmark_has_one_command(module, capsys):
         module.main(["--help"])
     assert done.value.code == 0
     assert "--size" in capsys.readouterr().out
+
+
+def test_relevance_benchmark_on_one_collection(tmp_path):
+    from bench import relevance
+    figures = relevance.run(["adi"], tmp_path)
+    adi = figures["collections"]["adi"]
+    assert adi["queries"] == 35 and adi["refused"] == 0 == figures["refused"]
+    assert 0 < adi["chancery"]["MAP"] <= 1 and 0 < adi["bm25"]["MAP"] <= 1
+    assert adi["ratio"]["MAP"] == pytest.approx(adi["chancery"]["MAP"] / adi["bm25"]["MAP"], abs=1e-3)
+    results = tmp_path / "results"
+    common.save("relevance", "ir", figures, results)
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "## Ranking quality" in text and "| adi | 35 | 0 | chancery |" in text
+
+
+def test_leave_one_collection_out_picks_the_best_elsewhere():
+    from bench import tune
+    found = {"a": {"x": 1.2, "y": 0.9, "z": 1.0}, "b": {"x": 1.0, "y": 1.1, "z": 1.1}}
+    assert tune.leave_one_out(found) == {"x": {"setting": "b", "held_out_ratio": 1.0},
+                                         "y": {"setting": "a", "held_out_ratio": 0.9},
+                                         "z": {"setting": "a", "held_out_ratio": 1.0}}
