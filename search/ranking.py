@@ -19,6 +19,7 @@ the classic collections together (`python -m bench.relevance`), not on one.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -191,8 +192,12 @@ def _entities(snap, text: str, mask: np.ndarray, scores: np.ndarray, params: Par
     if not any(ch.islower() for ch in text):
         return mask, scores     # in capitals, "US" or "IN" are words, not names
     found = entities.extract("", text)
+    # A surname alone names its person when only one known person has it ("Lavrov");
+    # the indexer asks for the full name somewhere in an article, a query has no room.
+    surnames = [entities.canonical_person(w) for w in re.findall(r"\b[A-Z][a-z]{3,}\b", text)]
+    persons = list(dict.fromkeys(found.persons + [p for p in surnames if p]))
     stats = _stats(snap)
-    for facet, values in (("person", found.persons), ("country", found.countries)):
+    for facet, values in (("person", persons), ("country", found.countries)):
         for value in values:
             docs = snap.facets[facet].docs(value)
             if not len(docs):

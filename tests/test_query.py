@@ -110,6 +110,12 @@ def test_a_country_named_in_the_query_matches_its_aliases(service):
     assert "migration" in found
 
 
+@pytest.mark.parametrize("q, first", [("Lavrov talks", "ankara"), ("Who met Sergei Lavrov?", "ankara")])
+def test_a_person_named_in_the_query_matches_their_articles(service, q, first):
+    found = ids(service.search(SearchRequest(q=q, per_page=100)))
+    assert found[0] == first
+
+
 def test_a_pasted_page_is_searched_by_its_rarest_words(service):
     block = ("The officials said that the meeting was held on Tuesday and the talks went on. "
              "A newly-created agency for refugees opened its offices. ")
