@@ -85,6 +85,14 @@ def test_each_benchmark_has_one_command(module, capsys):
     assert "--size" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["relevance", "tune"])
+def test_ranking_benchmarks_have_one_command(name, capsys):
+    import importlib
+    with pytest.raises(SystemExit) as done:
+        importlib.import_module(f"bench.{name}").main(["--help"])
+    assert done.value.code == 0 and "--indexes" in capsys.readouterr().out
+
+
 def test_relevance_benchmark_on_one_collection(tmp_path):
     from bench import relevance
     figures = relevance.run(["adi"], tmp_path)
