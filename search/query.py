@@ -205,10 +205,8 @@ class _Parser:
             raise QueryError(f"unknown field {name!r}: use one of {', '.join(QUERY_FIELDS)}")
         token = self.take() if self.peek() is not None else Token("word")
         raw = token.text
-        if token.kind == "open":    # field:(a b) reads the group's words as one value
-            self.i -= 1
-            node = self.atom(self.take())
-            return node
+        if token.kind == "open":    # field:(a b) is read as the group (in title and body)
+            return self.atom(token)
         if token.prefix and len(_plain(raw)) >= MIN_PREFIX:
             return self.prefix((name,), _plain(raw))
         if name in schema.FACETS:
