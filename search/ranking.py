@@ -3,14 +3,16 @@
 Each word of the query is scored once over title and body together (BM25F: the
 field frequencies are weighted and length-normalised per field, then saturated
 once), not as two independent BM25 scores. On top of that, for a query of plain
-words (no +, -, AND, NOT or field:, whose meaning the user fixed):
+words (no +, -, AND, NOT or field:, whose meaning the user fixed) of at least
+MIN_WORDS different words (a question or a pasted text, not a few keywords, which
+match as typed and cost no more than before; entities apply to both):
 
 - proximity: among the best PROXIMITY_DOCS documents, query words that stand near
   each other in the body add a bonus (BM25TP-like, 1/distance², saturated);
 - entities: a person or country named in the query also matches the articles whose
   facet holds it, so "USA sanctions" finds articles that only say "Washington";
 - feedback (RM3): the words most typical of the best feedback_docs documents (their
-  first FEEDBACK_CHARS characters) add to the scores of the matched documents.
+  first FEEDBACK_CHARS characters) add to the scores of the best RERANK_DOCS documents.
 
 Every step reads a bounded number of documents and terms, so a query's cost grows
 with the corpus no faster than a plain search's. The parameters were tuned on all
@@ -29,11 +31,13 @@ from whoosh import query as wq
 from search import analysis, entities, schema
 from search.query import TEXT_FIELDS, Word, word
 
+MIN_WORDS = 4                  # fewer words are keywords: BM25F and entities only
 PROXIMITY_DOCS = 20
 PROXIMITY_TERMS = 5
 MAX_FEEDBACK_DOCS = 20
 FEEDBACK_CANDIDATES = 6         # words weighed by idf per expansion word kept
-FEEDBACK_CHARS = 4000
+FEEDBACK_CHARS = 1500          # a news article's title and lead say what it is about
+RERANK_DOCS = 300
 ENTITY_CHARS = 1000
 
 
@@ -75,36 +79,42 @@ def idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-def postings(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, float]:
-    """Return (live doc ids, scores, idf) of one stem over title and body together (BM25F)."""
-    stats = _stats(snap)
-    parts = []
+def _field_tf(snap, stats: dict, stem: str, params: Params):
+    """Yield (doc ids, weighted length-normalised frequencies) of a stem, field by field."""
     for field, weight, b, boost in (("title", params.w_title, params.b_title, schema.TITLE_BOOST),
                                     ("body", params.w_body, params.b_body, 1.0)):
         ids, weights = snap.term(field, stem)
         if len(ids):
             norm = (1.0 - b) + b * stats["lengths"][field][ids] / stats[field]
-            parts.append((ids, weight * (weights / boost) / norm))
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0), 0.0
-    ids = np.concatenate([p[0] for p in parts])
-    docs, where = np.unique(ids, return_inverse=True)
-    tf = np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
-    alive = snap.live[docs]
-    docs, tf = docs[alive], tf[alive]
-    _df_cache(snap)[stem] = len(docs)
-    weight = idf(stats["n"], len(docs))
-    return docs, weight * tf * (params.k1 + 1.0) / (tf + params.k1), weight
+            yield ids, weight * (weights / boost) / norm
 
 
 def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, float]:
     """Return (mask, scores, idf) of one stem over title and body together, as dense arrays."""
-    docs, found, weight = postings(snap, stem, params)
-    mask = np.zeros(snap.size, bool)
-    scores = np.zeros(snap.size)
-    mask[docs] = True
-    scores[docs] = found
-    return mask, scores, weight
+    stats = _stats(snap)
+    tf = np.zeros(snap.size)
+    for ids, found in _field_tf(snap, stats, stem, params):
+        tf[ids] += found        # a document appears once per field: no repeated index
+    mask = (tf > 0) & snap.live
+    count = int(mask.sum())
+    if not count:
+        return mask, np.zeros(snap.size), 0.0
+    _df_cache(snap)[stem] = count
+    weight = idf(stats["n"], count)
+    return mask, np.where(mask, weight * tf * (params.k1 + 1.0) / (tf + params.k1), 0.0), weight
+
+
+def bm25f_of(snap, stem: str, params: Params, docs: np.ndarray) -> np.ndarray:
+    """Return the BM25F scores of one stem for some documents (sorted), reading only their postings."""
+    stats = _stats(snap)
+    tf = np.zeros(len(docs))
+    for ids, found in _field_tf(snap, stats, stem, params):
+        # Postings are in document order: find the documents by binary search.
+        where = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+        hit = ids[where] == docs
+        tf[hit] += found[where[hit]]
+    weight = _df_idf(snap, stem, stats)
+    return weight * tf * (params.k1 + 1.0) / (tf + params.k1)
 
 
 def _df_cache(snap) -> dict:
@@ -140,6 +150,9 @@ def rerank(snap, tree: wq.Query, text: str, mask: np.ndarray, scores: np.ndarray
     weights = Counter()
     for node in words:
         weights[node.stem] += node.boost
+    if len(weights) < MIN_WORDS:
+        words_only = params.entity and replace(params, proximity=0.0, feedback=0.0)
+        return _entities(snap, text, mask, scores, words_only) if words_only else (mask, scores)
     if params.proximity and len(weights) > 1:
         scores = scores + _proximity(snap, mask, scores, list(weights), params)
     if params.entity:
@@ -256,9 +269,10 @@ def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, para
         return mask, scores
     original = sum(weights.values())
     mixed = scores * (1.0 - params.feedback) / original
+    # The expansion reorders the best RERANK_DOCS, where the pages people read are.
+    candidates = np.sort(_top(mask, scores, RERANK_DOCS))
     for stem in chosen:
-        docs, term_scores, _ = postings(snap, stem, params)
-        mixed[docs] += params.feedback * model[stem] / total * term_scores
+        mixed[candidates] += params.feedback * model[stem] / total * bm25f_of(snap, stem, params, candidates)
     # The expansion reorders what the query matched; it adds no match (a measured wash on
     # the dev collections, and a query's total stays the articles holding its words).
     return mask, np.where(mask, mixed, 0.0)

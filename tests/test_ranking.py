@@ -12,8 +12,9 @@ from search.searcher import SearchRequest, Service
 FILL = "officials spoke with reporters about the week ahead and the weather in the city"
 RECORDS = [
     # Same length bodies: only where the words stand differs.
-    ("near", "Report one", f"the ceasefire in Aleppo held overnight {FILL} and nothing more happened"),
+    # "far" comes first, so a tie would rank it first.
     ("far", "Report two", f"the ceasefire held overnight {FILL} and nothing more happened in Aleppo"),
+    ("near", "Report one", f"the ceasefire in Aleppo held overnight {FILL} and nothing more happened"),
     ("title", "Aleppo ceasefire", f"the truce held overnight {FILL} and nothing more happened"),
     ("other", "Harvest report", f"farmers brought in the wheat harvest early {FILL}"),
     ("convoy", "Convoys reach towns", f"aid convoys reached besieged towns after the ceasefire {FILL}"),
@@ -59,18 +60,44 @@ def test_bm25f_scores_a_word_once_over_both_fields(folder):
     assert mask.sum() == df
 
 
+QUESTION = "was the Aleppo ceasefire holding overnight"
+
+
 def test_words_near_each_other_rank_higher(folder):
-    with_proximity = ranked(folder, "ceasefire Aleppo", ranking.with_params(feedback=0.0, proximity=1.0))
+    with_proximity = ranked(folder, QUESTION, ranking.with_params(feedback=0.0, proximity=1.0))
     assert with_proximity.index("near") < with_proximity.index("far")
+    assert ranked(folder, QUESTION, ranking.PLAIN).index("far") < ranked(folder, QUESTION, ranking.PLAIN).index("near")
     scores = {r["id"]: r["score"] for r in Service(folder, params=ranking.PLAIN).search(
-        SearchRequest(q="ceasefire Aleppo"))["results"]}
+        SearchRequest(q=QUESTION))["results"]}
     assert scores["near"] == pytest.approx(scores["far"])
 
 
+def test_keyword_queries_get_no_feedback_or_proximity(folder):
+    strong = ranking.with_params(feedback=0.9, proximity=5.0)
+    for q in ("ceasefire Aleppo", "Aleppo ceasefire overnight"):
+        assert ranked(folder, q, strong) == ranked(folder, q, ranking.PLAIN)
+
+
 def test_feedback_reorders_but_adds_no_match(folder):
-    plain = set(ranked(folder, "ceasefire", ranking.PLAIN))
-    fed = set(ranked(folder, "ceasefire", ranking.with_params(feedback=0.9, entity=0.0)))
-    assert plain == fed == {"near", "far", "title", "convoy"}
+    q = "ceasefire reached towns convoys"
+    plain = ranked(folder, q, ranking.PLAIN)
+    fed = ranked(folder, q, ranking.with_params(feedback=0.9, entity=0.0))
+    assert set(plain) == set(fed) == {"near", "far", "title", "convoy"}
+
+
+def test_feedback_lifts_documents_like_the_best_ones(tmp_path):
+    records = [
+        {"id": "best", "title": "Convoys reach towns", "body": "Convoys reached the towns after the ceasefire; "
+         "a humanitarian corridor opened for civilians and medical teams."},
+        {"id": "other", "title": "Wheat season", "body": "A ceasefire let farmers harvest wheat early this season, "
+         "growers and traders said."},
+        {"id": "alike", "title": "Corridor opens", "body": "A ceasefire let a humanitarian corridor open for "
+         "civilians and medical teams, aid workers said."},
+    ]
+    indexer.Indexer(tmp_path).write([articles.from_record(r) for r in records])
+    q = "ceasefire convoys reached towns"
+    assert ranked(tmp_path, q, ranking.PLAIN)[1] == "other"      # a tie, broken by document order
+    assert ranked(tmp_path, q, ranking.with_params(feedback=0.5, proximity=0.0))[1] == "alike"
 
 
 def test_a_country_named_in_the_query_adds_its_articles(tmp_path):
