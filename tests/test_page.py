@@ -6,6 +6,7 @@ browser fails these tests there instead of skipping them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.request
 from pathlib import Path
@@ -285,3 +286,16 @@ def test_served_with_a_policy_forbidding_inline_script(page):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     status(page)
     assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+def test_a_pasted_page_is_searched_with_a_post(page):
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" and "/api/search" in r.url else None)
+    page.goto("/")
+    status(page)
+    text = " ".join(["Ministers in several capitals discussed new sanctions and a ceasefire."] * 80)
+    assert len(text) > 5000
+    assert re.match(r"\d+ articles?", search(page, text))
+    assert page.locator(".result").count() > 0
+    assert page.locator("#message .error").count() == 0
+    assert len(posts) == 1

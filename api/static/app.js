@@ -15,10 +15,16 @@ class ApiError extends Error {
   }
 }
 
-async function api(path) {
+// Past this many characters of parameters a search is POSTed: a pasted page does not fit a URL.
+const MAX_GET = 2000;
+
+async function api(path, payload) {
   let response;
+  const headers = { Accept: "application/json" };
+  const init = payload === undefined ? { headers }
+    : { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(payload) };
   try {
-    response = await fetch(path, { headers: { Accept: "application/json" } });
+    response = await fetch(path, init);
   } catch {
     throw new ApiError("Cannot reach the Chancery server. Check that it is running, then try again.", 0);
   }
@@ -74,7 +80,10 @@ async function renderSearch() {
   main.setAttribute("aria-busy", "true");
   $("status").textContent = "Searching…";
   try {
-    const data = await api(`/api/search?${toParams(state, { forApi: true })}`);
+    const params = toParams(state, { forApi: true });
+    const data = params.toString().length > MAX_GET
+      ? await api("/api/search", jsonParams(params))
+      : await api(`/api/search?${params}`);
     if (mine !== request) return;
 
     renderResults(data);
@@ -87,6 +96,16 @@ async function renderSearch() {
   } finally {
     if (mine === request) main.setAttribute("aria-busy", "false");
   }
+}
+
+// The same parameters as a JSON object; a repeated one becomes a list.
+function jsonParams(params) {
+  const body = {};
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    body[name] = values.length > 1 ? values : values[0];
+  }
+  return body;
 }
 
 function showError(error) {
