@@ -29,7 +29,7 @@ import numpy as np
 from whoosh import query as wq
 
 from search import analysis, entities, schema
-from search.query import TEXT_FIELDS, Word, word
+from search.query import TEXT_FIELDS, Word
 
 MIN_WORDS = 4                  # fewer words are keywords: BM25F and entities only
 PROXIMITY_DOCS = 20
@@ -150,14 +150,12 @@ def rerank(snap, tree: wq.Query, text: str, mask: np.ndarray, scores: np.ndarray
     weights = Counter()
     for node in words:
         weights[node.stem] += node.boost
-    if len(weights) < MIN_WORDS:
-        words_only = params.entity and replace(params, proximity=0.0, feedback=0.0)
-        return _entities(snap, text, mask, scores, words_only) if words_only else (mask, scores)
-    if params.proximity and len(weights) > 1:
+    sentence = len(weights) >= MIN_WORDS
+    if params.proximity and sentence:
         scores = scores + _proximity(snap, mask, scores, list(weights), params)
     if params.entity:
         mask, scores = _entities(snap, text, mask, scores, params)
-    if params.feedback and mask.any():
+    if params.feedback and sentence and mask.any():
         mask, scores = _feedback(snap, mask, scores, weights, params)
     return mask, scores
 
@@ -281,6 +279,3 @@ def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, para
 def with_params(**changes) -> Params:
     """Return the default parameters with some changed (for tuning)."""
     return replace(DEFAULT, **changes)
-
-
-__all__ = ["Params", "DEFAULT", "PLAIN", "bm25f", "rerank", "word", "with_params"]
