@@ -109,3 +109,24 @@ def test_a_country_named_in_the_query_adds_its_articles(tmp_path):
     assert ranked(tmp_path, "Syria", ranking.DEFAULT) == ["a"]
     # In capitals, a short word is not read as a country code.
     assert ranked(tmp_path, "WHEAT IN FIELDS", ranking.DEFAULT) == ["b"]
+
+
+def test_positions_read_by_block_match_a_full_read(tmp_path):
+    import numpy as np
+    from corpus import records
+    writer = indexer.Indexer(tmp_path)
+    batch = records(600)
+    writer.write([articles.from_record(r) for r in batch[:350]])
+    writer.write([articles.from_record(r) for r in batch[350:]])     # two segments
+    snap = Service(tmp_path).snapshot()
+    for stem in ("lavrov", "syria", "talk"):
+        everything = {}
+        for data, offset, leaf in snap.segments:
+            local_docs, local_positions = data.positions(leaf, "body", stem)
+            for d, p in zip(local_docs, local_positions):
+                everything.setdefault(int(d) + offset, []).append(int(p))
+        assert len(everything) > 200        # postings span several blocks
+        wanted = np.asarray(sorted(np.random.default_rng(1).choice(snap.size, 120, replace=False)))
+        found = ranking._positions(snap, "body", stem, wanted)
+        assert {d: list(p) for d, p in found.items()} == {int(d): everything[int(d)] for d in wanted
+                                                          if int(d) in everything}
