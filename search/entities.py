@@ -25,8 +25,11 @@ MIN_WEAK_CUES = 3
 END = "\0"
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Strip accents and dots, unify apostrophes: the matching form of a token."""
+    if text.isascii():
+        return text.replace(".", "")              # the common case, without Unicode decomposition
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace(".", ""))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -39,10 +42,10 @@ class Token:
     end: int
     joined: bool      # may continue the name begun by the previous token
     spaced: bool      # only white space separates it from the previous token
+    low: str = ""     # the key lower-cased
 
-    @property
-    def low(self) -> str:
-        return self.key.lower()
+    def __post_init__(self):
+        self.low = self.key.lower()
 
     @property
     def capitalized(self) -> bool:
@@ -59,14 +62,19 @@ def tokenize(text: str) -> list[Token]:
     last_end = 0
     for match in TOKEN_RE.finditer(text):
         word = match.group()
-        gap = text[last_end:match.start()]
+        start, end = match.span()
         previous = tokens[-1] if tokens else None
-        joined = bool(JOINABLE_RE.match(gap)) or (
-            previous is not None and previous.initial and gap.strip() == ".")
-        key = fold(POSSESSIVE_RE.sub("", word)) if word != "," else ","
-        tokens.append(Token(word, key, match.start(), match.end(),
-                            joined and previous is not None, gap.isspace() and previous is not None))
-        last_end = match.end()
+        if previous is None:
+            joined = spaced = False
+        elif start - last_end == 1 and text[last_end] == " ":
+            joined = spaced = True                    # the common case, without the regexes
+        else:
+            gap = text[last_end:start]
+            joined = bool(JOINABLE_RE.match(gap)) or (previous.initial and gap.strip() == ".")
+            spaced = gap.isspace()
+        key = word if word == "," else fold(POSSESSIVE_RE.sub("", word) if "'" in word or "’" in word else word)
+        tokens.append(Token(word, key, start, end, joined, spaced))
+        last_end = end
     return tokens
 
 

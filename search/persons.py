@@ -191,6 +191,9 @@ def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
+        if not token.text[:1].isupper():
+            i += 1
+            continue
         before = tokens[i - 1] if i > 0 else None
         if (token.text[:1].isupper() and before is not None and before.low in gaz.roles
                 and before.text[:1].isupper() and token.joined and not _not_name(token, gaz)):
@@ -201,6 +204,10 @@ def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
                 continue
         if token.text[:1].isupper() and token.key.isalpha() and not _not_name(token, gaz):
             end = _name_end(tokens, i, gaz, text, limit=3)
+            if _appositive(tokens, end, gaz) and (end - i > 1 or not person_tagger.sentence_start(tokens, i, text)):
+                mentions.append(Mention(i, end, "role-cue"))      # Halvorsen, the chief negotiator,
+                i = end
+                continue
             # A known given name may stand before a reporting verb; another word needs a role before it.
             if end - i >= 2 and (entities_in_role_context(tokens, i, end, gaz) if token.key in gaz.given_names
                                  else i > 0 and tokens[i - 1].low in gaz.roles):
@@ -209,6 +216,14 @@ def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
                 continue
         i += 1
     return mentions
+
+
+def _appositive(tokens: list, end: int, gaz) -> bool:
+    """Tell whether ", the <role>" or ", a <role>" follows a name."""
+    after = [t.low for t in tokens[end:end + 5]]
+    if after[:1] != [","] or len(after) < 3 or after[1] not in ("the", "a", "an"):
+        return False
+    return any(word in gaz.roles for word in after[2:])
 
 
 def entities_in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
