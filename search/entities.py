@@ -135,8 +135,11 @@ def _variants(name: str, groups: dict[str, list[str]]) -> list[str]:
 
 
 def surname(name: str) -> str:
-    """Return the matching form of a person's last name ("Wikipedia (qualifier)" aside)."""
-    return tokenize(re.sub(r"\s*\(.*\)$", "", name))[-1].key
+    """Return the matching form of a person's last name (qualifiers, "of Jordan" and "II" aside)."""
+    words = tokenize(re.sub(r"\s*\(.*\)$|\s+of\s.*$", "", name))
+    while len(words) > 1 and words[-1].key in ("II", "III", "IV", "Jr", "Sr"):
+        words.pop()
+    return words[-1].key
 
 
 def _load_people(gaz: Gazetteer) -> None:

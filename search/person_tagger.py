@@ -17,7 +17,8 @@ from search import data
 
 MODEL_FILE = "person_tagger.json"
 LABELS = ("B", "I", "O")
-PARTICLES = frozenset("van von der den de del della di da dos du la le al el bin ibn abu bint ben ter wa".split())
+PARTICLES = frozenset("van von der den de del della di da dos du la le al el bin ibn abu bint ben ter wa dal dalla "
+                      "dello degli dei".split())
 SENTENCE_END = frozenset(".!?\n:;\"“”")
 END = "\0"          # the gazetteer trie's end-of-alias key
 
@@ -147,7 +148,8 @@ def tag(tokens, text: str, gaz, bias: float = 0.0) -> list[Span]:
     for i, token in enumerate(tokens):
         label, margin = "O", 0.0
         if marks[i]:
-            label, margin = predict(weights, features(tokens, i, text, previous, gaz, kinds, sentence_start(tokens, i, text)), bias)
+            feats = features(tokens, i, text, previous, gaz, kinds, sentence_start(tokens, i, text))
+            label, margin = predict(weights, feats, bias)
         if label == "I" and (previous == "O" or not token.joined):
             label = "B"
         if start >= 0 and label != "I":

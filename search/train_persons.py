@@ -10,6 +10,7 @@ tokenizer as extraction, so the model sees exactly what it will see at run time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -19,10 +20,10 @@ from nltk.tag.perceptron import AveragedPerceptron
 
 from search import entities, person_tagger
 
+CONLL_SUFFIXES = {".conll", ".txt"}
 SEED = 7
 EPOCHS = 8
 MIN_WEIGHT = 0.01
-TEACHER = bool(__import__("os").environ.get("TEACHER"))
 
 
 def read_conll(path: Path) -> list[list[tuple[str, bool, bool]]]:
@@ -37,13 +38,18 @@ def read_conll(path: Path) -> list[list[tuple[str, bool, bool]]]:
             current, previous = [], "O"
             continue
         word, label = cells[0], cells[-1]
-        person = label.endswith("PER")
-        begins = person and (label.startswith("B-") or not previous.endswith("PER"))
+        person = _is_person(label)
+        begins = person and (label.startswith("B-") or not _is_person(previous))
         current.append((word, begins, person))
         previous = label
     if current:
         sentences.append(current)
     return sentences
+
+
+def _is_person(label: str) -> bool:
+    """Tell whether a label marks a person: PER (CoNLL, WikiGold, BTC) or Person (re3d)."""
+    return label[2:] in ("PER", "Person") if label[1:2] == "-" else False
 
 
 def to_example(sentence: list[tuple[str, bool, bool]]) -> tuple[str, list, list[str]]:
@@ -91,7 +97,7 @@ def train(files: list[Path], epochs: int = EPOCHS, seed: int = SEED) -> dict:
                 perceptron.update(gold, guess, {f: 1 for f in feats})
                 errors += guess != gold
                 seen += 1
-                previous = gold if TEACHER else guess
+                previous = guess
         print(f"epoch {epoch + 1}: {errors}/{seen} candidate tokens wrong", file=sys.stderr)
     perceptron.average_weights()
     weights = {}
@@ -107,12 +113,12 @@ def _dense(weights: dict, feats: list[str]) -> dict:
 
 
 def conll_files(paths: list[str]) -> list[Path]:
-    """Expand folders into the CoNLL files they hold, in a stable order."""
-    found = []
+    """Expand folders into the CoNLL files they hold, in one order whatever the order given."""
+    found = set()
     for name in paths:
         path = Path(name)
-        found += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return found
+        found |= {p for p in path.rglob("*") if p.is_file() and p.suffix in CONLL_SUFFIXES} if path.is_dir() else {path}
+    return sorted(found)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     files = conll_files(args.data)
     model = train(files, args.epochs, args.seed)
-    model["trained_on"] = [f.name for f in files]
+    model["trained_on"] = [{"file": f.name, "sha256": hashlib.sha256(f.read_bytes()).hexdigest()} for f in files]
     model["epochs"], model["seed"] = args.epochs, args.seed
     out = Path(args.out)
     out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
