@@ -54,8 +54,8 @@ class NameTable:
     def canonical(self, name: str) -> str:
         """Return the fullest spelling of the one person a name can mean, else the name."""
         split = words(name)
-        if not split:
-            return name
+        if not split or name in entities.gazetteer().aliases:
+            return name                               # the gazetteer's canonical names stay
         # One spelling per word sequence (accents aside): the longest, then the first in order.
         spellings: dict[tuple, str] = {}
         for other in sorted(self.by_surname.get(split[-1], ()), key=lambda n: (-len(n), n)):

@@ -24,11 +24,14 @@ MIN_SINGLE_SCORE = 10.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
 TAGGER_BIAS = 3.0
 BYLINE_RE = re.compile(r"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*$")
-SIGN_OFF_RE = re.compile(r"^\s*--\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
+SIGN_OFF_RE = re.compile(r"(?:^|\s)--\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
+# A byline run into its dateline when a body's lines were joined: "Ingrid Halvorsen OSLO 1996-05-02 ..."
+INLINE_BYLINE_RE = re.compile(r"^\s*((?:[A-Z][a-z'’.-]+\s+){1,3}[A-Z][a-z'’-]+)\s+[A-Z][A-Z .'-]{2,}"
+                              r"(?:,\s*[\w. ]+?)?\s+(?:\d{4}-\d\d-\d\d|\w{3,9}\.? \d{1,2}\b)")
 DATELINE_RE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[\w. ]+)?\s+(?:\d|\(|-|\w{3}\.?\s+\d)")
 POSSESSIVE_RE = re.compile(r"['’]s$")
 ARTICLES = frozenset("le la les los las el il die der das de".split())
-NAME_GAPS = frozenset([" ", "-", "‐", "‑", "–", ". "])
+NAME_GAPS = frozenset([" ", "-", "‐", "‑", "–"])
 ISO_DATE_RE = re.compile(r"\b((?:19|20)\d\d)-[01]\d-[0-3]\d\b")
 YEARS_RE = re.compile(r"^(\d{4})?-(\d{4})?$")
 OPEN_YEARS = (0, 9999)
@@ -150,7 +153,8 @@ def _byline(tokens: list, text: str, gaz) -> list[Mention]:
     for number, line in enumerate(lines):
         following = lines[number + 1] if number + 1 < len(lines) else ""
         match = BYLINE_RE.match(line.strip()) if number < 4 and DATELINE_RE.match(following.strip()) else None
-        match = match or SIGN_OFF_RE.match(line)      # "-- Ingrid Halvorsen, Oslo Newsroom +47 ..."
+        match = match or (INLINE_BYLINE_RE.match(line) if number < 4 else None)
+        match = match or SIGN_OFF_RE.search(line)     # "-- Ingrid Halvorsen, Oslo Newsroom +47 ..."
         if match and not match.group(1).isupper():
             start = offset + match.start(1)
             end = start + len(match.group(1))
@@ -181,8 +185,9 @@ def _name_end(tokens: list, start: int, gaz, text: str, limit: int = 4) -> int:
 
 
 def _continues(tokens: list, k: int, text: str) -> bool:
-    """Tell whether token k may continue a name: one space or a hyphen before it, no line break."""
-    return text[tokens[k - 1].end:tokens[k].start] in NAME_GAPS
+    """Tell whether token k may continue a name: one space or a hyphen before it, or ". " after an initial."""
+    gap = text[tokens[k - 1].end:tokens[k].start]
+    return gap in NAME_GAPS or (gap == ". " and tokens[k - 1].initial)
 
 
 def _not_name(token, gaz) -> bool:
@@ -267,7 +272,10 @@ def _tagged(tokens: list, text: str, gaz) -> list[Mention]:
     mentions = []
     kinds = person_tagger.single_kinds(gaz)
     for span in person_tagger.tag(tokens, text, gaz, TAGGER_BIAS):
-        start = span.start
+        start, stop = span.start, span.start + 1
+        while stop < span.end and _continues(tokens, stop, text):
+            stop += 1                                 # not across a bracket or a full stop
+        span = person_tagger.Span(start, stop, span.score)
         while start < span.end and _not_name(tokens[start], gaz):
             start += 1
         if start >= span.end:
@@ -356,7 +364,8 @@ def _surname(match, tokens: list, by_key: dict, year: int | None) -> Mention | N
         if name is None and len(explicit) == 1:
             name, rule = explicit[0], "gazetteer"
     # A Clinton, but which one: kept for the surnames the gazetteer dates (not Martin, Rice).
-    if name is None and sum(person in _people()[0] for person in namesakes) > 1 and not match.values("country"):
+    if (name is None and sum(person in _people()[0] for person in namesakes) > 1 and not match.values("country")
+            and tokens[match.start].low not in _cues()["family_first"]):
         name, rule = tokens[match.start].text, "surname-unresolved"
     return Mention(match.start, match.end, rule, None, POSSESSIVE_RE.sub("", name)) if name else None
 
