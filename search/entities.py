@@ -34,7 +34,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     text: str
     key: str          # folded, case kept
@@ -45,7 +45,8 @@ class Token:
     low: str = ""     # the key lower-cased
 
     def __post_init__(self):
-        self.low = self.key.lower()
+        if not self.low:
+            self.low = self.key.lower()
 
     @property
     def capitalized(self) -> bool:
@@ -54,6 +55,11 @@ class Token:
     @property
     def initial(self) -> bool:
         return len(self.key) == 1 and self.key.isupper()
+
+
+@lru_cache(maxsize=200_000)
+def _lower(key: str) -> str:
+    return key.lower()
 
 
 def tokenize(text: str) -> list[Token]:
@@ -73,7 +79,7 @@ def tokenize(text: str) -> list[Token]:
             joined = bool(JOINABLE_RE.match(gap)) or (previous.initial and gap.strip() == ".")
             spaced = gap.isspace()
         key = word if word == "," else fold(POSSESSIVE_RE.sub("", word) if "'" in word or "’" in word else word)
-        tokens.append(Token(word, key, start, end, joined, spaced))
+        tokens.append(Token(word, key, start, end, joined, spaced, _lower(key)))
         last_end = end
     return tokens
 

@@ -30,6 +30,7 @@ class Span:
     score: float      # the weakest token margin of the span over O
 
 
+@lru_cache(maxsize=100_000)
 def shape(text: str) -> str:
     """Return a compressed letter shape: "Xx", "X.X.", "x-Xx", "d"."""
     out = []
@@ -137,8 +138,8 @@ def predict(weights: dict, feats: list[str], bias: float = 0.0) -> tuple[str, fl
     return "O", 0.0
 
 
-def tag(tokens, text: str, gaz, bias: float = 0.0) -> list[Span]:
-    """Return the person-name spans the model finds in a tokenized text."""
+def tag(tokens, text: str, gaz, bias: float = 0.0, skip: frozenset | set = frozenset()) -> list[Span]:
+    """Return the person-name spans the model finds in a tokenized text, not scoring the skipped tokens."""
     weights = model()
     kinds = single_kinds(gaz)
     marks = candidates(tokens)
@@ -147,7 +148,7 @@ def tag(tokens, text: str, gaz, bias: float = 0.0) -> list[Span]:
     start, score = -1, 0.0
     for i, token in enumerate(tokens):
         label, margin = "O", 0.0
-        if marks[i]:
+        if marks[i] and i not in skip:
             feats = features(tokens, i, text, previous, gaz, kinds, sentence_start(tokens, i, text))
             label, margin = predict(weights, feats, bias)
         if label == "I" and (previous == "O" or not token.joined):

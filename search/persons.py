@@ -112,7 +112,13 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
     taken = {i for m in matches if any(e.kind not in ("surname", "person") for e in m.entries)
              for i in range(m.start, m.end)}
     taken |= {i for m in mentions for i in range(m.start, m.end)}
-    for found in (_byline(tokens, text, gaz), _role_mentions(tokens, text, gaz), _tagged(tokens, text, gaz)):
+    # The tagger need not score words a gazetteer match or a rule has already placed, nor "The"
+    # nor acronyms (dropped below anyway).
+    ruled = _byline(tokens, text, gaz) + _role_mentions(tokens, text, gaz)
+    not_names = _cues()["not_names"]
+    skip = taken | {i for i, t in enumerate(tokens) if t.low in not_names or (t.text.isupper() and len(t.key) > 2)}
+    skip |= {i for mention in ruled for i in range(mention.start, mention.end)}
+    for found in (ruled, _tagged(tokens, text, gaz, skip)):
         for mention in found:
             span = set(range(mention.start, mention.end))
             if not span & taken and not _not_a_person(mention, tokens, text, gaz):
@@ -191,8 +197,9 @@ def _continues(tokens: list, k: int, text: str) -> bool:
 
 
 def _not_name(token, gaz) -> bool:
-    return (token.key in gaz.org_words or token.low in gaz.roles or token.low in _cues()["not_names"]
-            or token.low in _cues()["titles"])
+    cues = _cues()
+    return token.key in gaz.org_words or token.low in gaz.roles or token.low in cues["not_names"] \
+        or token.low in cues["titles"]
 
 
 def _org_follows(tokens: list, end: int, gaz) -> bool:
@@ -223,14 +230,17 @@ def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
                 mentions.append(Mention(i, end, "role-cue"))
                 i = end
                 continue
-        if token.text[:1].isupper() and token.key.isalpha() and not _not_name(token, gaz):
+        # Only a word with a cue in reach can start such a name: skip the rest cheaply.
+        cue_near = token.key in gaz.given_names or (before is not None and before.low in gaz.roles) or any(
+            t.text == "," for t in tokens[i + 1:i + 5])
+        if cue_near and token.key.isalpha() and not _not_name(token, gaz):
             end = _name_end(tokens, i, gaz, text, limit=3)
             if _appositive(tokens, end, gaz) and (end - i > 1 or not token.low.endswith("ly")):
                 mentions.append(Mention(i, end, "role-cue"))      # Halvorsen, the chief negotiator,
                 i = end
                 continue
             # A known given name may stand before a reporting verb; another word needs a role before it.
-            if end - i >= 2 and (entities_in_role_context(tokens, i, end, gaz) if token.key in gaz.given_names
+            if end - i >= 2 and (_in_role_context(tokens, i, end, gaz) if token.key in gaz.given_names
                                  else i > 0 and tokens[i - 1].low in gaz.roles):
                 mentions.append(Mention(i, end, "role-cue"))
                 i = end
@@ -253,7 +263,7 @@ def _appositive(tokens: list, end: int, gaz) -> bool:
     return any(word in gaz.roles for word in after[2:])
 
 
-def entities_in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
+def _in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
     """Tell whether a span stands after a role word, before a reporting verb or before ", the <role>"."""
     before = tokens[start - 1].low if start > 0 else ""
     after = [t.low for t in tokens[end:end + 4]]
@@ -267,11 +277,11 @@ def entities_in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
     return False
 
 
-def _tagged(tokens: list, text: str, gaz) -> list[Mention]:
+def _tagged(tokens: list, text: str, gaz, skip: set[int]) -> list[Mention]:
     """Take the tagger's spans, cut titles off their start and let them run to the name's end."""
     mentions = []
     kinds = person_tagger.single_kinds(gaz)
-    for span in person_tagger.tag(tokens, text, gaz, TAGGER_BIAS):
+    for span in person_tagger.tag(tokens, text, gaz, TAGGER_BIAS, skip):
         start, stop = span.start, span.start + 1
         while stop < span.end and _continues(tokens, stop, text):
             stop += 1                                 # not across a bracket or a full stop
