@@ -20,7 +20,7 @@ from functools import lru_cache
 from search import data, person_tagger
 
 # A lone surname from the tagger alone needs this margin (or a role word before it).
-MIN_SINGLE_SCORE = 10.0
+MIN_SINGLE_SCORE = 12.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
 TAGGER_BIAS = 3.0
 BYLINE_RE = re.compile(r"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*$")
@@ -344,11 +344,16 @@ def _resolve(mentions: list[Mention], tokens: list, text: str, matches: list, ga
 
 
 def _lone_given_name(tokens: list, i: int, gaz) -> bool:
-    """Tell whether a one-word mention is just a given name (Major John), not a royal's (Princess Diana)."""
+    """Tell whether a one-word mention is a given name cut from a longer name ("Major John").
+
+    A given name alone after a lower-case word can be a person ("his son David") and after
+    a royal or religious title is one ("Princess Diana").
+    """
     cues = _cues()
-    if tokens[i].key not in gaz.given_names or tokens[i].low in cues["family_first"]:
+    if tokens[i].key not in gaz.given_names or tokens[i].low in cues["family_first"] or i == 0:
         return False
-    return not (i > 0 and tokens[i - 1].low in cues["royal"])
+    before = tokens[i - 1]
+    return before.text[:1].isupper() and before.low not in cues["royal"] and tokens[i].spaced
 
 
 def _keys(m: Mention, tokens: list) -> set[str]:

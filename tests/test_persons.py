@@ -55,6 +55,15 @@ def test_honorifics_and_titles_are_not_part_of_a_name(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("Her daughter Melissa was found alive on Monday.", ["Melissa"]),
+    ("Major John spoke of a long war.", []),
+    ("Prince Charles met the envoy.", ["Charles"]),
+])
+def test_a_given_name_alone(text, expected):
+    assert people(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
     ("Finance Minister Ola Brekke spoke first. Mr. Brekke said the budget would balance.", ["Ola Brekke"]),
     ("Trade negotiator Anneli Virtanen arrived. Virtanen said talks would go on.", ["Anneli Virtanen"]),
     ("Kwame Mensah, a spokesman, denied it. Mensah's office said more.", ["Kwame Mensah"]),
