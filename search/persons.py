@@ -235,7 +235,7 @@ def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
             t.text == "," for t in tokens[i + 1:i + 5])
         if cue_near and token.key.isalpha() and not _not_name(token, gaz):
             end = _name_end(tokens, i, gaz, text, limit=3)
-            if _appositive(tokens, end, gaz) and (end - i > 1 or not token.low.endswith("ly")):
+            if _appositive(tokens, end, gaz, bare=end - i > 1) and (end - i > 1 or not token.low.endswith("ly")):
                 mentions.append(Mention(i, end, "role-cue"))      # Halvorsen, the chief negotiator,
                 i = end
                 continue
@@ -255,12 +255,14 @@ def _appositive_closes(tokens: list, i: int, gaz, text: str) -> bool:
     return end < len(tokens) and tokens[end].text == ","
 
 
-def _appositive(tokens: list, end: int, gaz) -> bool:
-    """Tell whether ", the <role>" or ", a <role>" follows a name."""
+def _appositive(tokens: list, end: int, gaz, bare: bool = False) -> bool:
+    """Tell whether ", the <role>" or ", a <role>" (or, if bare, ", <role> of") follows a name."""
     after = [t.low for t in tokens[end:end + 5]]
-    if after[:1] != [","] or len(after) < 3 or after[1] not in ("the", "a", "an"):
+    if after[:1] != [","] or len(after) < 3:
         return False
-    return any(word in gaz.roles for word in after[2:])
+    if after[1] in ("the", "a", "an"):
+        return any(word in gaz.roles for word in after[2:])
+    return bare and any(word in gaz.roles for word in after[1:3]) and "of" in after[2:]
 
 
 def _in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
