@@ -141,5 +141,7 @@ def delete_article(doc_id):
 def _write(good=(), delete_ids=()):
     try:
         return service().write(good, delete_ids)
-    except indexer.IndexLocked as error:
-        raise ApiError(503, "index_busy", str(error), headers={"Retry-After": "1"}) from None
+    except indexer.IndexLocked:
+        # Not the error's own text: it names the index folder, which is the server's business.
+        raise ApiError(503, "index_busy", "the index is locked by another writer; nothing was written, "
+                       "try again shortly", headers={"Retry-After": "1"}) from None

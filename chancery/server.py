@@ -7,12 +7,16 @@ from gunicorn.app.base import BaseApplication
 class Server(BaseApplication):
     """A gunicorn application whose workers each build the Flask app once."""
 
-    def __init__(self, config: dict, bind: str, workers: int):
+    def __init__(self, config: dict, bind: str, workers: int, threads: int = 4, read_timeout: float = 10.0):
         self.config_values = config
+        self.read_timeout = read_timeout    # read by chancery.worker.Worker
         self.server_options = {
             "bind": bind,
             "workers": workers,
-            "worker_class": "sync",
+            # Threads, with request heads read by the event loop: a slow client holds no
+            # thread while it sends its head, and a thread for read_timeout at most after.
+            "worker_class": "chancery.worker.Worker",
+            "threads": threads,
             "timeout": 60,
             "accesslog": "-",
             "errorlog": "-",

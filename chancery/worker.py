@@ -1,0 +1,169 @@
+"""The gunicorn worker: slow clients cost no thread, and gunicorn's own errors are JSON.
+
+gunicorn's threaded worker hands a connection to a thread as soon as it has any
+data, and the thread then blocks until the whole request arrives: two clients
+sending half a request held both sync workers for a minute. Here the event loop
+reads each request without blocking (its head, and its body up to MAX_BUFFERED)
+and gives the connection to a thread only once that is complete; a request not
+read within the read timeout is dropped. From then on every read and write on
+the connection has that timeout too, so a client that stalls in a large body or
+stops reading frees its thread. Each thread keeps its own index searcher
+(search.searcher.Service).
+"""
+from __future__ import annotations
+
+import json
+import selectors
+import time
+from functools import partial
+
+from gunicorn import util
+from gunicorn.http import errors as http_errors
+from gunicorn.workers import gthread
+
+from api import errors
+
+END_OF_HEAD = b"\r\n\r\n"
+# The loop reads a request whole (head and body) up to this size, as a buffering
+# proxy would; a larger one goes to a thread once its head is read, and a head
+# still not complete past it goes too, for the parser to refuse.
+MAX_BUFFERED = 256 * 1024
+
+# gunicorn's parse errors, most specific first, with the status each is answered with.
+PARSE_STATUS = [
+    (http_errors.LimitRequestLine, 414),
+    (http_errors.LimitRequestHeaders, 431),
+    (http_errors.UnsupportedTransferCoding, 501),
+    (http_errors.ExpectationFailed, 417),
+    (http_errors.ForbiddenProxyRequest, 403),
+    (http_errors.ConfigurationProblem, 500),
+    (http_errors.InvalidResponseHeader, 500),
+    (http_errors.InvalidResponseHeaderName, 500),
+    (http_errors.ParseException, 400),
+]
+
+
+def body_length(head: bytes) -> int | None:
+    """Return the body length a request head announces: 0 for none, None when unknown ahead."""
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        # A chunked body has no length ahead; a client that expects "100 Continue"
+        # sends its body only after it: both go to a thread at once.
+        if name in (b"transfer-encoding", b"expect"):
+            return None
+        if name == b"content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                return None     # the parser answers 400
+    return length
+
+
+def request_buffered(data: bytes) -> bool:
+    """Whether the loop has read enough of a request to hand it to a thread."""
+    end = data.find(END_OF_HEAD)
+    if end < 0:
+        return len(data) >= MAX_BUFFERED
+    length = body_length(data[:end])
+    whole = end + len(END_OF_HEAD) + (length or 0)
+    return length is None or whole > MAX_BUFFERED or len(data) >= whole
+
+
+def status_of(exc: Exception) -> int:
+    """Return the HTTP status gunicorn's error is answered with: 500 when it is not the client's."""
+    return next((status for kind, status in PARSE_STATUS if isinstance(exc, kind)), 500)
+
+
+def json_error(status: int, message: str) -> bytes:
+    """Return a whole HTTP/1.1 response carrying the JSON error shape of the API."""
+    body = json.dumps({"error": errors.error_body(status, errors.CODES.get(status, "http_error"), message)},
+                      ensure_ascii=False).encode()
+    head = (f"HTTP/1.1 {status} {errors.reason(status)}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+class Connection(gthread.TConn):
+    """A client connection whose request the event loop may read before a thread takes it."""
+
+    def __init__(self, cfg, sock, client, server, read_timeout: float):
+        super().__init__(cfg, sock, client, server)
+        self.buffered = b""
+        self.read_timeout = read_timeout
+
+    def init(self):
+        # Called by the thread before every request on the connection, after the
+        # socket was made blocking: give the parser what the loop read, and bound
+        # the blocking reads and writes that follow.
+        super().init()
+        if self.buffered:
+            self.parser.unreader.unread(self.buffered)
+            self.buffered = b""
+        self.sock.settimeout(self.read_timeout)
+
+
+class Worker(gthread.ThreadWorker):
+    """gthread, with request heads read by the event loop and errors answered as JSON."""
+
+    @property
+    def read_timeout(self) -> float:
+        from chancery import settings
+        return getattr(self.app, "read_timeout", settings.SETTINGS["read_timeout"].default)
+
+    def accept(self, listener):
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError:     # another worker took it, or the client went away
+            return
+        self.nr_conns += 1
+        self.await_request(Connection(self.cfg, client_sock, client_addr, listener.getsockname(),
+                                      self.read_timeout))
+
+    def await_request(self, conn: Connection) -> None:
+        """Read the connection's next request in the event loop, for at most the read timeout."""
+        conn.sock.setblocking(False)
+        conn.timeout = time.monotonic() + self.read_timeout
+        self.pending_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_readable, conn))
+
+    def on_request_readable(self, conn: Connection, sock) -> None:
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            conn.buffered += data
+            if not request_buffered(conn.buffered):
+                return
+        self.poller.unregister(sock)
+        self.pending_conns.remove(conn)
+        if not data:
+            self.nr_conns -= 1
+            conn.close()
+            return
+        conn.data_ready = True
+        self.enqueue_req(conn)
+
+    def on_client_socket_readable(self, conn, client):
+        # A kept-alive connection is sending its next request: read it in the loop too.
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self.await_request(conn)
+
+    def handle_error(self, req, client, addr, exc):
+        status = status_of(exc)
+        if status < 500:
+            self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], exc)
+            message = str(exc) or errors.reason(status)
+        else:
+            self.log.exception("Error handling request %s", getattr(req, "uri", "(no URI read)"))
+            message = errors.INTERNAL_MESSAGE
+        try:
+            util.write_nonblock(client, json_error(status, message))
+        except Exception:
+            self.log.debug("Failed to send error message.")
