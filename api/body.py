@@ -34,11 +34,12 @@ class Request(FlaskRequest):
                 size += len(chunk)
                 if limit is not None and size > limit:
                     raise too_large
-        except HTTPException:
-            raise
-        except TimeoutError:
-            raise RequestTimeout("the request body stopped arriving for longer than the read timeout "
-                                 "(CHANCERY_READ_TIMEOUT); nothing was written") from None
-        except Exception as error:      # the WSGI server's own parse errors, e.g. a bad chunk size
+        except Exception as error:
+            # Werkzeug reports a failed read as the client gone (a 400); a timeout is ours to name.
+            if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+                raise RequestTimeout("the request body stopped arriving for longer than the read timeout "
+                                     "(CHANCERY_READ_TIMEOUT); nothing was written") from None
+            if isinstance(error, HTTPException):
+                raise      # the WSGI server's own parse errors, e.g. a bad chunk size
             raise BadRequest(f"the request body could not be read ({error}); nothing was written") from None
         return io.BytesIO(b"".join(chunks))
