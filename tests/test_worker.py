@@ -228,4 +228,3 @@ def test_threads_answer_concurrent_searches_as_one_thread_would_while_writes_lan
         assert written >= 1 and documents(base) == 5 + written
     finally:
         stop_server(process)
-
