@@ -3,11 +3,12 @@
 gunicorn's threaded worker hands a connection to a thread as soon as it has any
 data, and the thread then blocks until the whole request arrives: two clients
 sending half a request held both sync workers for a minute. Here the event loop
-reads each request without blocking (its head, and its body up to MAX_BUFFERED)
-and gives the connection to a thread only once that is complete; a request not
-read within the read timeout is dropped. From then on every read and write on
-the connection has that timeout too, so a client that stalls in a large body or
-stops reading frees its thread. Each thread keeps its own index searcher
+reads each request without blocking (its head, and its body while all requests
+being read fit in BUFFER_BUDGET) and gives the connection to a thread only once
+that is complete; a request not read within the read timeout is dropped. From
+then on every read and write on the connection has that timeout too, so a client
+that stalls in a body the loop could not hold, or stops reading, frees its thread
+after that time. Each thread keeps its own index searcher
 (search.searcher.Service).
 """
 from __future__ import annotations
@@ -24,10 +25,13 @@ from gunicorn.workers import gthread
 from api import errors
 
 END_OF_HEAD = b"\r\n\r\n"
-# The loop reads a request whole (head and body) up to this size, as a buffering
-# proxy would; a larger one goes to a thread once its head is read, and a head
-# still not complete past it goes too, for the parser to refuse.
-MAX_BUFFERED = 256 * 1024
+# The loop reads requests whole (head and body), as a buffering proxy would, while
+# the bytes it holds for all of them stay within this budget; past it a request
+# goes to a thread once its head is read.
+BUFFER_BUDGET = 32 * 2**20
+# A head still not complete past this many bytes goes to a thread too, for the
+# parser to refuse against limit_request_line and limit_request_fields.
+MAX_HEAD = 256 * 1024
 
 # gunicorn's parse errors, most specific first, with the status each is answered with.
 PARSE_STATUS = [
@@ -43,32 +47,60 @@ PARSE_STATUS = [
 ]
 
 
-def body_length(head: bytes) -> int | None:
-    """Return the body length a request head announces: 0 for none, None when unknown ahead."""
+CHUNKED, AT_ONCE = "chunked", "at once"
+
+
+def body_framing(head: bytes) -> int | str:
+    """Return how a request's body ends: its length, CHUNKED, or AT_ONCE (a thread must read it)."""
     length = 0
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        # A chunked body has no length ahead; a client that expects "100 Continue"
-        # sends its body only after it: both go to a thread at once.
-        if name in (b"transfer-encoding", b"expect"):
-            return None
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"transfer-encoding":
+            return CHUNKED if value.split(b",")[-1].strip() == b"chunked" else AT_ONCE
+        if name == b"expect":
+            return AT_ONCE      # the client sends its body only after "100 Continue"
         if name == b"content-length":
             try:
-                length = int(value.strip())
+                length = int(value)
             except ValueError:
-                return None     # the parser answers 400
+                return AT_ONCE  # for the parser to refuse
     return length
 
 
-def request_buffered(data: bytes) -> bool:
-    """Whether the loop has read enough of a request to hand it to a thread."""
+def chunked_end(data: bytes, start: int) -> int | None:
+    """Return where a chunked body that begins at start ends in data, or None while it is incomplete."""
+    at = start
+    while True:
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        try:
+            size = int(data[at:line_end].split(b";")[0], 16)
+        except ValueError:
+            return at           # malformed: the parser refuses it
+        if size == 0:
+            if data.startswith(b"\r\n", line_end + 2):
+                return line_end + 4
+            trailers_end = data.find(END_OF_HEAD, line_end)
+            return None if trailers_end < 0 else trailers_end + len(END_OF_HEAD)
+        at = line_end + 2 + size + 2
+        if at > len(data):
+            return None
+
+
+def request_buffered(data: bytes, room: int) -> bool:
+    """Whether the loop has read enough of a request to hand it to a thread; room: bytes it may hold."""
     end = data.find(END_OF_HEAD)
     if end < 0:
-        return len(data) >= MAX_BUFFERED
-    length = body_length(data[:end])
-    whole = end + len(END_OF_HEAD) + (length or 0)
-    return length is None or whole > MAX_BUFFERED or len(data) >= whole
+        return len(data) >= MAX_HEAD
+    body = end + len(END_OF_HEAD)
+    framing = body_framing(data[:end])
+    if framing == AT_ONCE or len(data) >= room:
+        return True
+    if framing == CHUNKED:
+        return chunked_end(data, body) is not None
+    return body + framing > room or len(data) >= body + framing
 
 
 def status_of(exc: Exception) -> int:
@@ -138,7 +170,8 @@ class Worker(gthread.ThreadWorker):
             data = b""
         if data:
             conn.buffered += data
-            if not request_buffered(conn.buffered):
+            held = sum(len(other.buffered) for other in self.pending_conns if other is not conn)
+            if not request_buffered(conn.buffered, BUFFER_BUDGET - held):
                 return
         self.poller.unregister(sock)
         self.pending_conns.remove(conn)

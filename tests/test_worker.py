@@ -79,19 +79,22 @@ def test_a_search_answers_while_clients_hold_half_requests(server, kind, held):
     assert row["slowest_search_seconds"] is not None and row["slowest_search_seconds"] < 2, row
 
 
-def test_a_request_head_not_finished_within_the_read_timeout_is_dropped(server):
+@pytest.mark.parametrize("partial", [slow_clients.PARTIAL["head"], slow_clients.PARTIAL["body"] % {b"token": b"t"},
+                                     post(b"", chunks=[b"[" * 50])[:-5]], ids=["head", "body", "chunked body"])
+def test_a_request_not_finished_within_the_read_timeout_is_dropped(server, partial):
     with connect(server) as sock:
-        sock.sendall(slow_clients.PARTIAL["head"])
+        sock.sendall(partial)
         start = time.monotonic()
         assert sock.recv(100) == b""
         assert READ_TIMEOUT - 0.5 < time.monotonic() - start < READ_TIMEOUT + 3
 
 
-def test_a_large_body_that_stops_arriving_is_a_json_408_and_nothing_is_written(server):
-    line = json.dumps({"id": "stalled-1", "title": "A stalled upload", "body": "Envoys met."}).encode()
+def test_a_body_read_by_a_thread_that_stops_arriving_is_a_json_408_and_nothing_is_written(server):
+    line = json.dumps({"id": "stalled-1", "title": "A stalled upload", "body": "Envoys met."}).encode() + b"\n"
     with connect(server) as sock:
-        # Chunked, so that a thread reads it (with the read timeout), not the event loop.
-        sock.sendall(post(b"", chunks=[line + b"\n"])[:-len(b"0\r\n\r\n")])
+        # A client that expects "100 Continue" has its body read by a thread (with the read timeout).
+        head = post(line, length=len(line) + 100).replace(b"Content-Length", b"Expect: 100-continue\r\nContent-Length")
+        sock.sendall(head)
         response = http.client.HTTPResponse(sock)
         response.begin()
         status, headers, body = response.status, dict(response.getheaders()), response.read()
