@@ -22,7 +22,7 @@ def ref(name: str) -> dict:
 
 def parameter(param: Param) -> dict:
     scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}
-    scalar = scalars.get(param.type, {"type": "string"})
+    scalar = {**scalars.get(param.type, {"type": "string"}), **(param.bounds or {})}
     schema = {"type": "array", "items": scalar} if param.repeatable else scalar
     spec = {"name": param.name, "in": "query", "required": False, "schema": schema,
             "description": param.description}

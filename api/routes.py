@@ -42,7 +42,7 @@ def article(doc_id):
 
 @bp.get("/api/articles/<doc_id>/similar")
 def similar(doc_id):
-    size = params.bounded(params.read(request.args, params.SIMILAR_PARAMS), "size", 5, 1, 50)
+    size = params.bounded(params.read(request.args, params.SIMILAR_PARAMS), params.SIMILAR_PARAMS, "size", 5)
     found = service().similar(doc_id, size)
     if found is None:
         raise ApiError(404, "not_found", f"no article with id {doc_id!r}")
@@ -52,7 +52,7 @@ def similar(doc_id):
 @bp.get("/api/facets/<facet>")
 def facet_values(facet):
     values = params.read(request.args, params.FACET_PARAMS)
-    size = params.bounded(values, "size", 10, 1, 100)
+    size = params.bounded(values, params.FACET_PARAMS, "size", 10)
     try:
         buckets = service().facet_values(facet, values.get("prefix", ""), size)
     except QueryError as error:
