@@ -89,9 +89,12 @@ def chunked_end(data: bytes, start: int) -> int | None:
             return None
 
 
-def request_buffered(data: bytes, room: int) -> bool:
-    """Whether the loop has read enough of a request to hand it to a thread; room: bytes it may hold."""
-    end = data.find(END_OF_HEAD)
+def request_buffered(data: bytes, room: int, end: int | None = None) -> bool:
+    """Whether the loop has read enough of a request to hand it to a thread.
+
+    room: the bytes it may hold; end: where the head ends in data, when known.
+    """
+    end = data.find(END_OF_HEAD) if end is None else end
     if end < 0:
         return len(data) >= MAX_HEAD
     body = end + len(END_OF_HEAD)
@@ -123,7 +126,8 @@ class Connection(gthread.TConn):
 
     def __init__(self, cfg, sock, client, server, read_timeout: float):
         super().__init__(cfg, sock, client, server)
-        self.buffered = b""
+        self.buffered = bytearray()
+        self.head_end = -1          # where the head ends in buffered, once it has
         self.read_timeout = read_timeout
 
     def init(self):
@@ -132,8 +136,8 @@ class Connection(gthread.TConn):
         # the blocking reads and writes that follow.
         super().init()
         if self.buffered:
-            self.parser.unreader.unread(self.buffered)
-            self.buffered = b""
+            self.parser.unreader.unread(bytes(self.buffered))
+            self.buffered, self.head_end = bytearray(), -1
         self.sock.settimeout(self.read_timeout)
 
 
@@ -169,9 +173,9 @@ class Worker(gthread.ThreadWorker):
         except OSError:
             data = b""
         if data:
-            conn.buffered += data
+            self.receive(conn, data)
             held = sum(len(other.buffered) for other in self.pending_conns if other is not conn)
-            if not request_buffered(conn.buffered, BUFFER_BUDGET - held):
+            if not request_buffered(conn.buffered, BUFFER_BUDGET - held, conn.head_end):
                 return
         self.poller.unregister(sock)
         self.pending_conns.remove(conn)
@@ -181,6 +185,19 @@ class Worker(gthread.ThreadWorker):
             return
         conn.data_ready = True
         self.enqueue_req(conn)
+
+    def receive(self, conn: Connection, data: bytes) -> None:
+        """Add data to a connection's request; once its head is read, each arrival extends its time."""
+        start = max(0, len(conn.buffered) - len(END_OF_HEAD) + 1)
+        conn.buffered += data
+        if conn.head_end < 0:
+            conn.head_end = conn.buffered.find(END_OF_HEAD, start)
+        if conn.head_end >= 0:
+            # A body may take as long as it keeps arriving (as with nginx's client_body_timeout):
+            # it holds no thread meanwhile. The pending queue stays in order of deadline.
+            conn.timeout = time.monotonic() + self.read_timeout
+            self.pending_conns.remove(conn)
+            self.pending_conns.append(conn)
 
     def on_client_socket_readable(self, conn, client):
         # A kept-alive connection is sending its next request: read it in the loop too.

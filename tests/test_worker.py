@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench import slow_clients
+from chancery import worker
 from conftest import TOKEN, start_server, stop_server
 
 pytestmark = pytest.mark.server
@@ -87,6 +88,50 @@ def test_a_request_not_finished_within_the_read_timeout_is_dropped(server, parti
         start = time.monotonic()
         assert sock.recv(100) == b""
         assert READ_TIMEOUT - 0.5 < time.monotonic() - start < READ_TIMEOUT + 3
+
+
+def test_a_body_that_keeps_arriving_may_take_longer_than_the_read_timeout(server):
+    record = json.dumps({"id": "slow-1", "title": "A slow but steady upload", "body": "Envoys met in Oslo.",
+                         "published": "2021-05-05"}).encode() + b"\n"
+    head = post(record)[:-len(record)]
+    step = len(record) // 4 + 1
+    with connect(server) as sock:
+        start = time.monotonic()
+        # The head at once (it has the read timeout in all), then the body in pieces, each within it.
+        for piece in [head] + [record[i:i + step] for i in range(0, len(record), step)]:
+            sock.sendall(piece)
+            time.sleep(READ_TIMEOUT * 0.6)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 200, response.read()
+    assert time.monotonic() - start > READ_TIMEOUT * 1.5
+    status, _, body = exchange(server, get("/api/articles/slow-1"))
+    assert status == 200
+    exchange(server, post(b"", length=0).replace(b"POST /api/articles", b"DELETE /api/articles/slow-1"))
+
+
+HEAD = b"POST /api/articles HTTP/1.1\r\nHost: t\r\n"
+BUFFERING = [
+    # (what the loop has read, room, whether a thread may take it now)
+    (b"GET /api/health HTTP/1.1\r\nHost: t\r\n", 10**6, False),
+    (b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n", 10**6, True),
+    (HEAD + b"Content-Length: 5\r\n\r\nabc", 10**6, False),
+    (HEAD + b"Content-Length: 5\r\n\r\nabcde", 10**6, True),
+    (HEAD + b"Content-Length: 500\r\n\r\nabc", 100, True),          # over the room left: a thread reads it
+    (HEAD + b"Content-Length: five\r\n\r\n", 10**6, True),          # for the parser to refuse
+    (HEAD + b"Expect: 100-continue\r\nContent-Length: 5\r\n\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", 10**6, False),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n", 10**6, False),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: gzip\r\n\r\n", 10**6, True),
+]
+
+
+@pytest.mark.parametrize("data, room, complete", BUFFERING)
+def test_the_loop_hands_a_request_to_a_thread_once_it_is_read_or_too_large(data, room, complete):
+    assert worker.request_buffered(data, room) is complete
 
 
 def test_a_body_read_by_a_thread_that_stops_arriving_is_a_json_408_and_nothing_is_written(server):
