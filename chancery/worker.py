@@ -68,42 +68,64 @@ def body_framing(head: bytes) -> int | str:
     return length
 
 
-def chunked_end(data: bytes, start: int) -> int | None:
-    """Return where a chunked body that begins at start ends in data, or None while it is incomplete."""
-    at = start
-    while True:
-        line_end = data.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        try:
-            size = int(data[at:line_end].split(b";")[0], 16)
-        except ValueError:
-            return at           # malformed: the parser refuses it
-        if size == 0:
-            if data.startswith(b"\r\n", line_end + 2):
-                return line_end + 4
-            trailers_end = data.find(END_OF_HEAD, line_end)
-            return None if trailers_end < 0 else trailers_end + len(END_OF_HEAD)
-        at = line_end + 2 + size + 2
-        if at > len(data):
-            return None
+MAX_SIZE_LINE = 1024     # a chunk-size line longer than this is malformed
 
 
-def request_buffered(data: bytes, room: int, end: int | None = None) -> bool:
-    """Whether the loop has read enough of a request to hand it to a thread.
+class RequestReader:
+    """The bytes of one request as the event loop receives them, and whether they are all there.
 
-    room: the bytes it may hold; end: where the head ends in data, when known.
+    Each arrival is scanned once: the head's end is looked for in the new bytes only,
+    and a chunked body is walked on from the first chunk not yet complete.
     """
-    end = data.find(END_OF_HEAD) if end is None else end
-    if end < 0:
-        return len(data) >= MAX_HEAD
-    body = end + len(END_OF_HEAD)
-    framing = body_framing(data[:end])
-    if framing == AT_ONCE or len(data) >= room:
-        return True
-    if framing == CHUNKED:
-        return chunked_end(data, body) is not None
-    return body + framing > room or len(data) >= body + framing
+
+    def __init__(self):
+        self.data = bytearray()
+        self.head_end = -1      # where the head ends in data, once it has
+        self.scan = -1          # where the next chunk of a chunked body starts
+
+    def feed(self, data: bytes) -> None:
+        start = max(0, len(self.data) - len(END_OF_HEAD) + 1)
+        self.data += data
+        if self.head_end < 0:
+            self.head_end = self.data.find(END_OF_HEAD, start)
+            self.scan = self.head_end + len(END_OF_HEAD)
+
+    def complete(self, room: int) -> bool:
+        """Whether a thread may take the request: it is all here, or the loop should not hold it.
+
+        room: the bytes the loop may hold for this request.
+        """
+        if self.head_end < 0:
+            return len(self.data) >= MAX_HEAD
+        framing = body_framing(bytes(self.data[:self.head_end]))
+        if framing == AT_ONCE or len(self.data) >= room:
+            return True
+        if framing == CHUNKED:
+            return self._chunked_complete()
+        whole = self.head_end + len(END_OF_HEAD) + framing
+        return whole > room or len(self.data) >= whole
+
+    def _chunked_complete(self) -> bool:
+        data = self.data
+        while True:
+            line_end = data.find(b"\r\n", self.scan, self.scan + MAX_SIZE_LINE)
+            if line_end < 0:
+                # Malformed past the longest size line (for the parser to refuse), else still coming.
+                return len(data) - self.scan >= MAX_SIZE_LINE
+            try:
+                size = int(bytes(data[self.scan:line_end]).split(b";")[0], 16)
+            except ValueError:
+                size = -1
+            if size < 0:
+                return True     # for the parser to refuse
+            if size == 0:
+                # The last chunk, then trailer fields (at most a head's worth) and an empty line.
+                return (data.startswith(b"\r\n", line_end + 2) or data.find(END_OF_HEAD, line_end) >= 0
+                        or len(data) - line_end >= MAX_HEAD)
+            following = line_end + 2 + size + 2
+            if following > len(data):
+                return False
+            self.scan = following
 
 
 def status_of(exc: Exception) -> int:
@@ -126,8 +148,7 @@ class Connection(gthread.TConn):
 
     def __init__(self, cfg, sock, client, server, read_timeout: float):
         super().__init__(cfg, sock, client, server)
-        self.buffered = bytearray()
-        self.head_end = -1          # where the head ends in buffered, once it has
+        self.request = RequestReader()
         self.read_timeout = read_timeout
 
     def init(self):
@@ -135,9 +156,9 @@ class Connection(gthread.TConn):
         # socket was made blocking: give the parser what the loop read, and bound
         # the blocking reads and writes that follow.
         super().init()
-        if self.buffered:
-            self.parser.unreader.unread(bytes(self.buffered))
-            self.buffered, self.head_end = bytearray(), -1
+        if self.request.data:
+            self.parser.unreader.unread(bytes(self.request.data))
+            self.request = RequestReader()
         self.sock.settimeout(self.read_timeout)
 
 
@@ -174,8 +195,8 @@ class Worker(gthread.ThreadWorker):
             data = b""
         if data:
             self.receive(conn, data)
-            held = sum(len(other.buffered) for other in self.pending_conns if other is not conn)
-            if not request_buffered(conn.buffered, BUFFER_BUDGET - held, conn.head_end):
+            held = sum(len(other.request.data) for other in self.pending_conns if other is not conn)
+            if not conn.request.complete(BUFFER_BUDGET - held):
                 return
         self.poller.unregister(sock)
         self.pending_conns.remove(conn)
@@ -188,11 +209,8 @@ class Worker(gthread.ThreadWorker):
 
     def receive(self, conn: Connection, data: bytes) -> None:
         """Add data to a connection's request; once its head is read, each arrival extends its time."""
-        start = max(0, len(conn.buffered) - len(END_OF_HEAD) + 1)
-        conn.buffered += data
-        if conn.head_end < 0:
-            conn.head_end = conn.buffered.find(END_OF_HEAD, start)
-        if conn.head_end >= 0:
+        conn.request.feed(data)
+        if conn.request.head_end >= 0:
             # A body may take as long as it keeps arriving (as with nginx's client_body_timeout):
             # it holds no thread meanwhile. The pending queue stays in order of deadline.
             conn.timeout = time.monotonic() + self.read_timeout

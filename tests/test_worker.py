@@ -124,14 +124,35 @@ BUFFERING = [
     (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 10**6, True),
     (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n", 10**6, False),
     (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n", 10**6, True),
-    (HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", 10**6, True),          # malformed sizes: for the parser
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n-10\r\nabc\r\n", 10**6, True),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1" * 2000, 10**6, True),
     (HEAD + b"Transfer-Encoding: gzip\r\n\r\n", 10**6, True),
 ]
 
 
 @pytest.mark.parametrize("data, room, complete", BUFFERING)
-def test_the_loop_hands_a_request_to_a_thread_once_it_is_read_or_too_large(data, room, complete):
-    assert worker.request_buffered(data, room) is complete
+@pytest.mark.parametrize("arrivals", [1, 3, 7], ids=["at once", "in 3", "in 7"])
+def test_the_loop_hands_a_request_to_a_thread_once_it_is_read_or_too_large(data, room, complete, arrivals):
+    reader = worker.RequestReader()
+    step = len(data) // arrivals + 1
+    for start in range(0, len(data), step):
+        assert start + step >= len(data) or not reader.complete(room) or complete
+        reader.feed(data[start:start + step])
+    assert reader.complete(room) is complete
+
+
+def test_a_chunked_body_of_many_small_chunks_is_scanned_once():
+    reader = worker.RequestReader()
+    reader.feed(HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"1\r\nx\r\n"
+    for _ in range(2000):
+        reader.feed(chunk * 100)
+        assert not reader.complete(10**8)
+    # Each complete() resumed where the last stopped: the scan is at the end, not at the start.
+    assert reader.scan == len(reader.data)
+    reader.feed(b"0\r\n\r\n")
+    assert reader.complete(10**8)
 
 
 def test_a_body_read_by_a_thread_that_stops_arriving_is_a_json_408_and_nothing_is_written(server):
