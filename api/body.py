@@ -8,6 +8,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import get_input_stream
 
+from api.errors import too_large_message
+
 CHUNK = 64 * 1024
 
 
@@ -22,8 +24,7 @@ class Request(FlaskRequest):
     @cached_property
     def stream(self):
         limit = self.max_content_length
-        too_large = RequestEntityTooLarge(f"the request body is over the limit of {limit} bytes "
-                                          "(CHANCERY_MAX_REQUEST_BYTES); nothing was written")
+        too_large = RequestEntityTooLarge(too_large_message(limit))
         if limit is not None and (self.content_length or 0) > limit:
             raise too_large
         stream = get_input_stream(self.environ, max_content_length=None if limit is None else limit + 1)

@@ -13,6 +13,11 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
 INTERNAL_MESSAGE = "the server failed to answer; the error is logged"
 
 
+def too_large_message(limit: int) -> str:
+    """Return the message of a 413: the limit, and that nothing was written."""
+    return f"the request body is over the limit of {limit} bytes (CHANCERY_MAX_REQUEST_BYTES); nothing was written"
+
+
 class ApiError(Exception):
     """An error answered to the client as JSON."""
 

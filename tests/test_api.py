@@ -238,6 +238,24 @@ def test_a_body_over_the_limit_is_refused_whole(index_dir, size, status, streame
     assert client.get("/api/health").get_json()["documents"] == 5 + (size // 100 if status == 200 else 0)
 
 
+class Stalled(io.RawIOBase):
+    """A request body that stops arriving: its read times out, as a socket with a timeout does."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        raise TimeoutError("timed out")
+
+
+def test_a_body_that_stops_arriving_is_a_408_with_nothing_written(client):
+    # As gunicorn passes a chunked body: a stream it ends itself, with no length.
+    response = client.post("/api/articles", headers=AUTH, content_type="application/json", environ_overrides={
+        "wsgi.input": io.BufferedReader(Stalled()), "wsgi.input_terminated": True, "CONTENT_LENGTH": ""})
+    assert "nothing was written" in assert_error(response, 408, "request_timeout")["message"]
+    assert client.get("/api/health").get_json()["documents"] == 5
+
+
 def test_second_writer_gets_503(client, index_dir):
     from search import indexer
     held = indexer.open_index(index_dir).writer()
