@@ -4,9 +4,10 @@
 
 Opens N connections that each send part of a request and then wait (`head`: half of
 the request head; `body`: a whole head and a tenth of the announced body; `silent`:
-nothing at all; `large-body`: 100 bytes of a 1 MB body), then times three normal
-searches, each on a fresh connection. Without --url it starts `chancery serve`
-(2 workers) on an index of seeds/ in a temporary folder.
+nothing at all; `chunked`: half of a chunked body's first chunk; `large-body`: 100
+bytes of a 1 MB body), then times three normal searches, each on a fresh
+connection. Without --url it starts `chancery serve` (2 workers) on an index of
+seeds/ in a temporary folder.
 Prints one JSON line per count: the seconds the slowest search took (null: it timed out).
 """
 from __future__ import annotations
@@ -30,6 +31,8 @@ PARTIAL = {
     "body": b"POST /api/articles HTTP/1.1\r\nHost: probe\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer %(token)s\r\nContent-Length: 1000\r\n\r\n[" + b" " * 99,
     "silent": b"",
+    "chunked": b"POST /api/articles HTTP/1.1\r\nHost: probe\r\nContent-Type: application/json\r\n"
+               b"Authorization: Bearer %(token)s\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n[" + b" " * 49,
     # A body of 1 MB, which the event loop reads too (within chancery.worker.BUFFER_BUDGET).
     "large-body": b"POST /api/articles HTTP/1.1\r\nHost: probe\r\nContent-Type: application/json\r\n"
                   b"Authorization: Bearer %(token)s\r\nContent-Length: 1048576\r\n\r\n[" + b" " * 99,
