@@ -46,8 +46,14 @@ def modes(path: str, method: str) -> list[GenerationMode]:
 
 
 def fuzz(app, token: str, examples: int, seed: int | None = None, operations=OPERATIONS) -> dict:
-    """Call the app with generated requests; return the count, statuses and distinct failures."""
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    """Call the app (a WSGI app, or a running server's URL) with generated requests.
+
+    Return the count, statuses and distinct failures.
+    """
+    if isinstance(app, str):
+        schema = schemathesis.openapi.from_url(app + "/api/openapi.json")
+    else:
+        schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     statuses, server_errors, failures, calls = Counter(), Counter(), {}, 0
     for path, method in operations:
         for mode in modes(path, method):
@@ -91,14 +97,23 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--examples", type=int, default=1000, help="generated requests per operation and mode")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reads-only", action="store_true", help="skip POST and DELETE (the index stays the seeds)")
+    parser.add_argument("--server", action="store_true", help="call a real `chancery serve`, not the app in process")
     args = parser.parse_args(argv)
     operations = [(path, method) for path, method in OPERATIONS if not args.reads_only or method == "get"]
     from api import create_app
+    from chancery.server import launch, stop
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", folder,
                         str(Path(common.ROOT, "seeds"))], check=True, capture_output=True)
-        app = create_app({"index_dir": folder, "api_token": "fuzz-token", "lock_timeout": 1})
-        figures = fuzz(app, "fuzz-token", args.examples, args.seed, operations)
+        if args.server:
+            process, app = launch(folder, 2, {"CHANCERY_API_TOKEN": "fuzz-token", "CHANCERY_LOCK_TIMEOUT": "1"})
+        else:
+            process, app = None, create_app({"index_dir": folder, "api_token": "fuzz-token", "lock_timeout": 1})
+        try:
+            figures = fuzz(app, "fuzz-token", args.examples, args.seed, operations)
+        finally:
+            if process is not None:
+                stop(process)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     return figures
 
