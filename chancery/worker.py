@@ -96,21 +96,32 @@ class Worker(gthread.ThreadWorker):
 
     def await_request(self, conn: Connection) -> None:
         """Read the connection's next request in the event loop; its head within the read timeout."""
-        conn.sock.setblocking(False)
-        conn.timeout = time.monotonic() + conn.read_timeout
-        self.pending_conns.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_readable, conn))
+        self.watch(conn, conn.read_timeout, self.on_request_readable)
 
-    def on_request_readable(self, conn: Connection, sock) -> None:
+    def watch(self, conn: Connection, seconds: float, callback) -> None:
+        """Read a connection in the event loop with callback; close it if seconds pass first."""
+        conn.sock.setblocking(False)
+        conn.timeout = time.monotonic() + seconds
+        self.pending_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(callback, conn))
+
+    def read(self, conn: Connection, sock) -> bytes | None:
+        """Return the bytes that arrived, or None: none yet, or the client closed (then so do we)."""
         try:
             data = sock.recv(65536)
         except BlockingIOError:
-            return
+            return None
         except OSError:
             data = b""
         if not data:
             self.forget(conn)
             self.close(conn)
+            return None
+        return data
+
+    def on_request_readable(self, conn: Connection, sock) -> None:
+        data = self.read(conn, sock)
+        if data is None:
             return
         request = conn.request
         if request.feed(data) and request.take_expectation():
@@ -163,20 +174,7 @@ class Worker(gthread.ThreadWorker):
         except OSError:
             self.close(conn)
             return
-        conn.timeout = time.monotonic() + DRAIN_SECONDS
-        self.pending_conns.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_drain_readable, conn))
-
-    def on_drain_readable(self, conn: Connection, sock) -> None:
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self.forget(conn)
-            self.close(conn)
+        self.watch(conn, DRAIN_SECONDS, self.read)
 
     def on_client_socket_readable(self, conn, client):
         # A kept-alive connection is sending its next request: read it in the loop too.
