@@ -16,10 +16,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides settings from the environment and defaults."""
-    from api import errors, routes
+    from api import body, errors, routes
 
     values = settings.resolve(config or {})
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.request_class = body.Request
     app.config["CHANCERY"] = values
     app.config["MAX_CONTENT_LENGTH"] = values["max_request_bytes"]
     app.json.sort_keys = False

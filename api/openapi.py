@@ -22,7 +22,7 @@ def ref(name: str) -> dict:
 
 def parameter(param: Param) -> dict:
     scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}
-    scalar = scalars.get(param.type, {"type": "string"})
+    scalar = {**scalars.get(param.type, {"type": "string"}), **(param.bounds or {})}
     schema = {"type": "array", "items": scalar} if param.repeatable else scalar
     spec = {"name": param.name, "in": "query", "required": False, "schema": schema,
             "description": param.description}
@@ -48,9 +48,13 @@ def ok(schema_name: str, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ref(schema_name)}}}
 
 
+# What the HTTP server itself may refuse in any request: a malformed one, a URL or header over its limits.
+SERVER_REFUSALS = (400, 414, 431)
+
+
 def errors(*statuses: int) -> dict:
     return {str(s): {"description": "An error", "content": {"application/json": {"schema": ref("Error")}}}
-            for s in statuses}
+            for s in sorted({*statuses, *SERVER_REFUSALS})}
 
 
 def obj(properties: dict, required: list[str] | None = None, extra: bool = False) -> dict:

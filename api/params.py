@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from api.errors import ApiError
 from search import schema
 from search.query import QueryError
-from search.searcher import SearchRequest
+from search.searcher import MAX_FACET_SIZE, MAX_PER_PAGE, OPS, SORTS, SearchRequest
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,11 @@ class Param:
     type: Callable[[str], Any] = str
     repeatable: bool = False
     description: str = ""
+    bounds: dict | None = None      # JSON Schema bounds of a value, for the OpenAPI document
+
+
+def _range(low: int, high: int | None = None) -> dict:
+    return {"minimum": low} if high is None else {"minimum": low, "maximum": high}
 
 
 def _int(text: str) -> int:
@@ -33,17 +38,19 @@ SEARCH_PARAMS = [
     Param("q", description="Query text; empty means all articles. Operators only where meant; any other "
                            "text is words. Past 20,000 characters the rest is not read."),
     *[Param(f, repeatable=True, description=f"Filter on {f}; any alias; repeatable.") for f in schema.FACETS],
-    *[Param(f"{f}_op", description=f"'and' (default) or 'or' for the {f} filter.") for f in schema.FACETS],
+    *[Param(f"{f}_op", description=f"'and' (default) or 'or' for the {f} filter.",
+            bounds={"enum": list(OPS)}) for f in schema.FACETS],
     Param("from", _date, description="Inclusive ISO start date on published."),
     Param("to", _date, description="Inclusive ISO end date on published."),
-    Param("sort", description="relevance (default with q), newest (default without q) or oldest."),
-    Param("page", _int, description="1-based page."),
-    Param("per_page", _int, description="Results per page, 1-100, default 10."),
-    Param("facet_size", _int, description="Values per facet, 1-100, default 10."),
+    Param("sort", description="relevance (default with q), newest (default without q) or oldest.",
+          bounds={"enum": list(SORTS)}),
+    Param("page", _int, description="1-based page.", bounds=_range(1)),
+    Param("per_page", _int, description="Results per page, 1-100, default 10.", bounds=_range(1, MAX_PER_PAGE)),
+    Param("facet_size", _int, description="Values per facet, 1-100, default 10.", bounds=_range(1, MAX_FACET_SIZE)),
 ]
-SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.")]
+SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.", bounds=_range(1, 50))]
 FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
-                Param("size", _int, description="Values returned, 1-100, default 10.")]
+                Param("size", _int, description="Values returned, 1-100, default 10.", bounds=_range(1, 100))]
 
 
 def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
@@ -104,8 +111,10 @@ def from_json(body: Any) -> MultiDict:
     return args
 
 
-def bounded(values: dict, name: str, default: int, low: int, high: int) -> int:
-    """Return an integer parameter within bounds, or refuse it."""
+def bounded(values: dict, declared: list[Param], name: str, default: int) -> int:
+    """Return an integer parameter within its declared bounds, or refuse it."""
+    bounds = next(p.bounds for p in declared if p.name == name)
+    low, high = bounds["minimum"], bounds["maximum"]
     value = values.get(name, default)
     if not low <= value <= high:
         raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}", parameter=name)

@@ -56,7 +56,7 @@ def article(doc_id):
 
 @bp.get("/api/articles/<doc_id>/similar")
 def similar(doc_id):
-    size = params.bounded(params.read(request.args, params.SIMILAR_PARAMS), "size", 5, 1, 50)
+    size = params.bounded(params.read(request.args, params.SIMILAR_PARAMS), params.SIMILAR_PARAMS, "size", 5)
     found = service().similar(doc_id, size)
     if found is None:
         raise ApiError(404, "not_found", f"no article with id {doc_id!r}")
@@ -66,7 +66,7 @@ def similar(doc_id):
 @bp.get("/api/facets/<facet>")
 def facet_values(facet):
     values = params.read(request.args, params.FACET_PARAMS)
-    size = params.bounded(values, "size", 10, 1, 100)
+    size = params.bounded(values, params.FACET_PARAMS, "size", 10)
     try:
         buckets = service().facet_values(facet, values.get("prefix", ""), size)
     except QueryError as error:
@@ -161,5 +161,7 @@ def delete_article(doc_id):
 def _write(good=(), delete_ids=()):
     try:
         return service().write(good, delete_ids)
-    except indexer.IndexLocked as error:
-        raise ApiError(503, "index_busy", str(error), headers={"Retry-After": "1"}) from None
+    except indexer.IndexLocked:
+        # Not the error's own text: it names the index folder, which is the server's business.
+        raise ApiError(503, "index_busy", "the index is locked by another writer; nothing was written, "
+                       "try again shortly", headers={"Retry-After": "1"}) from None

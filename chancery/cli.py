@@ -178,6 +178,8 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("host")
 @setting_option("port")
 @setting_option("workers")
+@setting_option("threads")
+@setting_option("read_timeout")
 @setting_option("cors_origins")
 @setting_option("max_request_bytes")
 @setting_option("lock_timeout")
@@ -188,7 +190,8 @@ def serve_command(**options):
     from chancery.server import Server
     names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb")
     app_config = {name: options[name] for name in names if options[name] is not None}
-    Server(app_config, f"{config['host']}:{config['port']}", config["workers"]).run()
+    Server(app_config, f"{config['host']}:{config['port']}", config["workers"], config["threads"],
+           config["read_timeout"]).run()
 
 
 def main():

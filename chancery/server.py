@@ -7,12 +7,19 @@ from gunicorn.app.base import BaseApplication
 class Server(BaseApplication):
     """A gunicorn application whose workers each build the Flask app once."""
 
-    def __init__(self, config: dict, bind: str, workers: int):
+    def __init__(self, config: dict, bind: str, workers: int, threads: int = 1, read_timeout: float = 10.0):
+        from chancery import settings
         self.config_values = config
+        # Read by chancery.worker.Worker, in the event loop.
+        self.read_timeout = read_timeout
+        self.max_request_bytes = settings.resolve(config)["max_request_bytes"]
         self.server_options = {
             "bind": bind,
             "workers": workers,
-            "worker_class": "sync",
+            # Threads that take only whole requests, read by the event loop: a slow client
+            # holds none (chancery/worker.py).
+            "worker_class": "chancery.worker.Worker",
+            "threads": threads,
             "timeout": 60,
             "accesslog": "-",
             "errorlog": "-",

@@ -55,6 +55,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("host", "127.0.0.1", "Address 'chancery serve' listens on."),
     Setting("port", 8000, "Port 'chancery serve' listens on.", _positive_int),
     Setting("workers", 2, "Worker processes of 'chancery serve'.", _positive_int),
+    Setting("threads", 1, "Request threads in each worker process of 'chancery serve'; each holds its own "
+            "index searcher (more add memory, not search throughput).", _positive_int),
+    Setting("read_timeout", 10.0, "Seconds a client may take to send a request head, or stay silent while "
+            "sending a body or reading the answer, before 'chancery serve' drops it.", _positive_float),
 ]}
 
 

@@ -1,6 +1,7 @@
 """The HTTP contract through Flask's test client, on a fresh index of the seeds."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -212,11 +213,45 @@ def test_writes_are_refused_without_a_configured_token(index_dir):
     assert_error(client.delete(f"/api/articles/{S001}", headers=AUTH), 403, "writes_disabled")
 
 
-def test_oversized_request(index_dir):
+def jsonl(count: int) -> bytes:
+    """JSON Lines of distinct dated articles, each 100 bytes with its newline."""
+    lines = [json.dumps({"id": f"n{n:03}", "title": f"Note {n:03} on talks", "body": "Envoys met.",
+                         "published": "2020-01-01"}) for n in range(count)]
+    return "".join(line.ljust(99) + "\n" for line in lines).encode()
+
+
+@pytest.mark.parametrize("size, status", [(1000, 200), (1100, 413), (2000, 413)])
+@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "no-length"])
+def test_a_body_over_the_limit_is_refused_whole(index_dir, size, status, streamed):
     from api import create_app
     client = create_app({"index_dir": str(index_dir), "api_token": TOKEN, "max_request_bytes": 1000}).test_client()
-    big = {"title": "A big one here", "body": "word " * 1000}
-    assert_error(client.post("/api/articles", json=big, headers=AUTH), 413, "request_too_large")
+    body = jsonl(size // 100)
+    # Without a length the server reads the body until it ends, as for a chunked one.
+    sent = {"input_stream": io.BytesIO(body)} if streamed else {"data": body}
+    response = client.post("/api/articles", headers=AUTH, content_type="application/x-ndjson", **sent)
+    if status == 413:
+        assert "1000 bytes" in assert_error(response, 413, "request_too_large")["message"]
+    else:
+        assert response.status_code == 200 and response.get_json()["added"] == size // 100
+    assert client.get("/api/health").get_json()["documents"] == 5 + (size // 100 if status == 200 else 0)
+
+
+class Stalled(io.RawIOBase):
+    """A request body that stops arriving: its read times out, as a socket with a timeout does."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        raise TimeoutError("timed out")
+
+
+def test_a_body_that_stops_arriving_is_a_408_with_nothing_written(client):
+    # As gunicorn passes a chunked body: a stream it ends itself, with no length.
+    response = client.post("/api/articles", headers=AUTH, content_type="application/json", environ_overrides={
+        "wsgi.input": io.BufferedReader(Stalled()), "wsgi.input_terminated": True, "CONTENT_LENGTH": ""})
+    assert "nothing was written" in assert_error(response, 408, "request_timeout")["message"]
+    assert client.get("/api/health").get_json()["documents"] == 5
 
 
 def test_second_writer_gets_503(client, index_dir):
@@ -225,7 +260,8 @@ def test_second_writer_gets_503(client, index_dir):
     try:
         client.application.extensions["chancery"].lock_timeout = 0.2
         response = client.post("/api/articles", json={"title": "A title here", "body": "x"}, headers=AUTH)
-        assert_error(response, 503, "index_busy")
+        message = assert_error(response, 503, "index_busy")["message"]
+        assert "the index" in message and str(index_dir) not in message and "/" not in message
         assert response.headers["Retry-After"] == "1"
     finally:
         held.cancel()
