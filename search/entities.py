@@ -15,14 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import analysis, data
+from search import data, places, topics
 
 TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|,")
 # What may stand between two tokens of one name: spaces, hyphens, brackets
 # ("[Sergey] Lavrov").
 JOINABLE_RE = re.compile(r"^[\s\-‐‑–\[\]()]*$")
 POSSESSIVE_RE = re.compile(r"['’]s$")
-MIN_WEAK_CUES = 3
 END = "\0"
 
 
@@ -103,9 +102,7 @@ class Gazetteer:
     verbs: frozenset = frozenset()
     org_words: frozenset = frozenset()
     agreement_words: frozenset = frozenset()
-    topics: dict = field(default_factory=dict)
-    topic_cues: dict = field(default_factory=lambda: defaultdict(list))
-    country_codes: dict = field(default_factory=dict)
+    topics: dict = field(default_factory=dict)                        # slug -> label, from search.topics
     aliases: dict = field(default_factory=lambda: defaultdict(set))   # canonical -> spellings
 
     def add(self, alias: str, entry: Entry) -> None:
@@ -150,30 +147,6 @@ def _load_people(gaz: Gazetteer) -> None:
         gaz.add(last, Entry("surname", name, last, explicit=False))
 
 
-def _load_countries(gaz: Gazetteer) -> None:
-    for row in data.table("countries.tsv"):
-        name, flag = row["name"].lstrip("~"), "~" if row["name"].startswith("~") else ""
-        gaz.country_codes[row["code"].upper()] = name
-        gaz.add(name, Entry("country", name, name, flag))
-        for column in ("names", "demonyms", "seats"):
-            for alias in data.split_list(row[column]):
-                alias_flag = alias[0] if alias[0] in "~?" else ""
-                alias = alias.lstrip("~?")
-                gaz.add(alias, Entry("country", name, alias, alias_flag, seat=column == "seats"))
-
-
-def _load_topics(gaz: Gazetteer) -> None:
-    parser = data.ini("topics.ini")
-    for slug in parser.sections():
-        section = parser[slug]
-        gaz.topics[slug] = section["label"]
-        for strength in ("strong", "weak"):
-            for cue in data.split_list(section.get(strength, "")):
-                stems = tuple(analysis.terms(cue))
-                if stems:
-                    gaz.topic_cues[stems[0]].append((stems, slug, strength))
-
-
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Load every entity data file once."""
@@ -186,28 +159,28 @@ def gazetteer() -> Gazetteer:
         agreement_words=frozenset(w.lower() for w in data.words("agreement_words.txt")),
     )
     _load_people(gaz)
-    _load_countries(gaz)
+    places.load_countries(gaz)
     for phrase in data.lines("masks.txt"):
         gaz.add(phrase.strip(), Entry("mask", "", phrase.strip()))
     for row in data.table("sources.tsv"):
         for alias in [row["name"]] + data.split_list(row["aliases"]):
             gaz.add(alias, Entry("source", row["name"], alias))
-    _load_topics(gaz)
+    gaz.topics = topics.labels()
     return gaz
 
 
 def canonical_country(value: str) -> str | None:
     """Return the canonical country for a name, alias, demonym or ISO code, if any."""
-    by_code = gazetteer().country_codes
-    return by_code.get(value.strip().upper()) or _canonical(value, "country")
+    return places.canonical_country(value)
 
 
 def canonical_person(value: str) -> str | None:
     """Return the canonical person for a name or alias, if any."""
-    return _canonical(value, "person")
+    return canonical(value, "person")
 
 
-def _canonical(value: str, kind: str) -> str | None:
+def canonical(value: str, kind: str) -> str | None:
+    """Return the one canonical value of a kind that a spelling names, if exactly one."""
     tokens = tokenize(value)
     node = gazetteer().trie
     for token in tokens:
@@ -281,17 +254,6 @@ def _neighbours_ok(entry: Entry, tokens: list[Token], start: int, end: int, gaz:
     return not (after is not None and after.capitalized and after.low not in gaz.roles)
 
 
-def _find_countries(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
-    readings = [(m, entry) for m in matches if m.values("country")
-                for entry in m.entries if entry.kind == "country"]
-    # A capital named in an agreement ("Minsk agreements") stands for it all article long.
-    agreements = {entry.alias for m, entry in readings if entry.seat and m.end < len(tokens)
-                  and tokens[m.end].low in gaz.agreement_words}
-    readings = [(m, entry) for m, entry in readings if entry.alias not in agreements]
-    confirmed = {entry.value for _, entry in readings if entry.flag != "?"}
-    return _unique(entry.value for _, entry in readings if entry.flag != "?" or entry.value in confirmed)
-
-
 def _find_people(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
     # Unresolved surnames do not hide a name from the context finder ("Gabriel Attal").
     covered = {i for m in matches if any(e.kind != "surname" for e in m.entries)
@@ -354,43 +316,57 @@ def _unique(values) -> list[str]:
     return list(seen)
 
 
-def find_topics(text: str) -> list[str]:
-    """Return the topic slugs with enough cue evidence in a text."""
-    evidence = topic_evidence(text)
-    return [slug for slug in gazetteer().topics
-            if evidence[slug]["strong"] or len(evidence[slug]["weak"]) >= MIN_WEAK_CUES]
-
-
-def topic_evidence(text: str) -> dict[str, dict[str, set]]:
-    """Return, per topic, the distinct strong and weak cues found in a text."""
-    gaz = gazetteer()
-    stems = analysis.terms(text)
-    evidence = {slug: {"strong": set(), "weak": set()} for slug in gaz.topics}
-    for i, term in enumerate(stems):
-        for cue, slug, strength in gaz.topic_cues.get(term, ()):
-            if tuple(stems[i:i + len(cue)]) == cue:
-                evidence[slug][strength].add(" ".join(cue))
-    return evidence
-
-
 @dataclass(frozen=True)
 class Entities:
     persons: list[str]
     countries: list[str]
     topics: list[str]
+    evidence: list = field(default_factory=list)
 
 
 def extract(title: str, body: str) -> Entities:
-    """Find the persons, countries and topics of an article."""
+    """Find the persons, countries and topics of an article, with the evidence for each."""
     gaz = gazetteer()
     text = f"{title}\n\n{body}"
     tokens = tokenize(text)
     matches = _scan(tokens, gaz)
-    return Entities(
-        persons=_find_people(matches, tokens, gaz),
-        countries=_find_countries(matches, tokens, gaz),
-        topics=find_topics(text),
-    )
+    people = _find_people(matches, tokens, gaz)
+    found = places.find(text, tokens, matches, gaz)
+    tagged = topics.tag(title, body)
+    evidence = [_evidence("person", name, start, end, "gazetteer", len(title))
+                for name, start, end in _person_spans(people, matches, tokens, text)]
+    evidence += [_evidence("country", country, start, end, rule, len(title))
+                 for country, start, end, rule in found.evidence]
+    evidence += [{"facet": "topic", "value": slug, "field": hit.field, "start": hit.start, "end": hit.end,
+                  "rule": f"{hit.cue.strength}:{hit.cue.phrase}", "score": round(hit.weight, 3)}
+                 for slug in tagged.topics for hit in tagged.hits[slug]]
+    return Entities(persons=people, countries=found.countries, topics=tagged.topics, evidence=evidence)
+
+
+def _evidence(facet: str, value: str, start: int, end: int, rule: str, title_length: int) -> dict:
+    """Describe a span of the title + blank line + body text by its field and offsets there."""
+    if start < title_length:
+        field_name, offset = "title", 0
+    else:
+        field_name, offset = "body", title_length + 2
+    return {"facet": facet, "value": value, "field": field_name, "start": start - offset,
+            "end": end - offset, "rule": rule, "score": None}
+
+
+def _person_spans(people: list[str], matches: list[Match], tokens: list[Token], text: str):
+    """Yield (name, start, end) for each mention of an extracted person."""
+    wanted = set(people)
+    seen = set()
+    for m in matches:
+        for entry in m.entries:
+            if entry.kind in ("person", "surname") and entry.value in wanted:
+                seen.add(entry.value)
+                yield entry.value, tokens[m.start].start, tokens[m.end - 1].end
+                break
+    for name in people:
+        if name not in seen:
+            for hit in re.finditer(re.escape(name), text):
+                yield name, hit.start(), hit.end()
 
 
 def known_source(name: str) -> str | None:
@@ -403,4 +379,4 @@ def known_source(name: str) -> str | None:
 
 def topic_label(slug: str) -> str | None:
     """Return the label of a topic slug, if it is one."""
-    return gazetteer().topics.get(slug)
+    return topics.topic_label(slug)

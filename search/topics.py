@@ -1,0 +1,188 @@
+"""Tag an article with the topics it is about, weighing where and how often the evidence stands.
+
+Cues come from data/topics.ini. A plain cue matches by stem after stop words are dropped
+("cessation of hostilities" also finds "cessations of the hostilities"); a cue in quotes
+matches the word forms as written, where a stem would mislead ("shelling" is not a "shell
+company", "executions" are not "executives"). Counter-cues ("landslide victory", "outbreak
+of violence") cancel every cue they overlap. A topic's score adds its distinct cues, a
+strong cue weighing more than a weak one and a cue in the title or the lead more than one
+further down; the article gets the topic when the score passes a threshold that grows with
+the article's length and the topic holds a fair share of the article's evidence, so a
+one-line item gets its topic and a long article is not tagged with every passing word.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from search import analysis, data
+
+WEIGHTS = {"strong": 1.0, "weak": 0.4}
+TITLE_WEIGHT = 1.5
+LEAD_WEIGHT = 1.25
+LEAD_WORDS = 60
+REPEAT_WEIGHT = 0.2        # each further occurrence of a cue already counted
+REPEAT_CAP = 1.0
+THRESHOLD = 1.0
+SHORT_WORDS = 120          # up to this length the threshold does not grow
+GROWTH = 0.6               # threshold added per doubling of length past SHORT_WORDS
+SHARE = 0.3                # a topic needs this share of the top topic's score
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+QUOTED_RE = re.compile(r'^"(.*)"$')
+
+
+@dataclass(frozen=True)
+class Cue:
+    slug: str
+    phrase: str
+    words: tuple          # stems, or lowercase word forms when exact
+    exact: bool
+    strength: str         # strong, weak or not
+
+
+@dataclass
+class Taxonomy:
+    labels: dict = field(default_factory=dict)
+    by_first: dict = field(default_factory=lambda: defaultdict(list))   # (exact, first word) -> [Cue]
+
+
+@dataclass(frozen=True)
+class Word:
+    form: str             # lowercase, accents folded
+    stem: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    cue: Cue
+    field: str
+    start: int
+    end: int
+    weight: float
+
+
+def _cue(slug: str, phrase: str, strength: str) -> Cue | None:
+    quoted = QUOTED_RE.match(phrase)
+    if quoted:
+        words = tuple(w.form for w in _words(quoted.group(1), keep_stops=True))
+        return Cue(slug, quoted.group(1), words, True, strength) if words else None
+    stems = tuple(analysis.terms(phrase))
+    return Cue(slug, phrase, stems, False, strength) if stems else None
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> Taxonomy:
+    """Load the topic labels and cues once."""
+    parser = data.ini("topics.ini")
+    found = Taxonomy()
+    for slug in parser.sections():
+        section = parser[slug]
+        found.labels[slug] = section["label"]
+        for strength in ("strong", "weak", "not"):
+            for phrase in data.split_list(section.get(strength, "")):
+                cue = _cue(slug, phrase, strength)
+                if cue:
+                    found.by_first[(cue.exact, cue.words[0])].append(cue)
+    return found
+
+
+def labels() -> dict[str, str]:
+    """Return every topic slug with its label."""
+    return taxonomy().labels
+
+
+def topic_label(slug: str) -> str | None:
+    """Return the label of a topic slug, if it is one."""
+    return taxonomy().labels.get(slug)
+
+
+def _words(text: str, keep_stops: bool = False) -> list[Word]:
+    stops = analysis.stopwords()
+    words = []
+    for match in WORD_RE.finditer(text):
+        form = match.group().lower().replace("’", "'").translate(analysis.accent_map)
+        stem_form = form[:-2] if form.endswith("'s") else form
+        if keep_stops or stem_form not in stops:
+            words.append(Word(form, analysis.cached_stem(stem_form), match.start(), match.end()))
+    return words
+
+
+def _hits(text: str, field_name: str, lead_end: int) -> list[Hit]:
+    """Find every cue and counter-cue in one field; drop cues a counter-cue overlaps."""
+    cues = taxonomy().by_first
+    words = _words(text, keep_stops=True)
+    content = [w for w in words if w.form not in analysis.stopwords()]
+    found, counters = [], []
+    for sequence, exact in ((words, True), (content, False)):
+        keys = [w.form if exact else w.stem for w in sequence]
+        for i, key in enumerate(keys):
+            for cue in cues.get((exact, key), ()):
+                if tuple(keys[i:i + len(cue.words)]) != cue.words:
+                    continue
+                start, end = sequence[i].start, sequence[i + len(cue.words) - 1].end
+                if cue.strength == "not":
+                    counters.append((cue.slug, start, end))
+                    continue
+                place = TITLE_WEIGHT if field_name == "title" else LEAD_WEIGHT if start < lead_end else 1.0
+                found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
+    return [hit for hit in found
+            if not any(slug in (hit.cue.slug, "any") and start < hit.end and hit.start < end
+                       for slug, start, end in counters)]
+
+
+def _lead_end(body: str) -> int:
+    words = list(WORD_RE.finditer(body))
+    return words[LEAD_WORDS - 1].end() if len(words) >= LEAD_WORDS else len(body)
+
+
+def threshold(word_count: int) -> float:
+    """Return the score a topic needs in an article of this many words."""
+    if word_count <= SHORT_WORDS:
+        return THRESHOLD
+    return THRESHOLD + GROWTH * math.log2(word_count / SHORT_WORDS)
+
+
+def score(hits: list[Hit]) -> float:
+    """Add up a topic's evidence: each distinct cue at its best place, repeats a little."""
+    by_cue: dict[str, list[float]] = defaultdict(list)
+    for hit in hits:
+        by_cue[hit.cue.phrase].append(hit.weight)
+    return sum(max(weights) + min(REPEAT_CAP, REPEAT_WEIGHT * (len(weights) - 1))
+               for weights in by_cue.values())
+
+
+@dataclass
+class Tagged:
+    """The topics of an article, each with its score and the hits behind it."""
+    topics: list = field(default_factory=list)
+    scores: dict = field(default_factory=dict)
+    hits: dict = field(default_factory=dict)       # slug -> [Hit]
+
+
+def tag(title: str, body: str) -> Tagged:
+    """Return the topics of an article with the evidence for each."""
+    hits = _hits(title, "title", 0) + _hits(body, "body", _lead_end(body))
+    by_slug: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        by_slug[hit.cue.slug].append(hit)
+    scores = {slug: round(score(found), 3) for slug, found in by_slug.items()}
+    need = threshold(len(WORD_RE.findall(body)) + len(WORD_RE.findall(title)))
+    top = max(scores.values(), default=0.0)
+    result = Tagged()
+    for slug in taxonomy().labels:
+        value = scores.get(slug, 0.0)
+        if value >= need and value >= SHARE * top:
+            result.topics.append(slug)
+            result.scores[slug] = value
+            result.hits[slug] = by_slug[slug]
+    return result
+
+
+def find_topics(text: str) -> list[str]:
+    """Return the topic slugs of a text given as a body without title."""
+    return tag("", text).topics
