@@ -26,7 +26,7 @@ LEAD_WEIGHT = 1.25
 LEAD_WORDS = 60
 REPEAT_WEIGHT = 0.2        # each further occurrence of a cue already counted
 REPEAT_CAP = 1.0
-THRESHOLD = 1.0
+THRESHOLD = 1.4
 SHORT_WORDS = 120          # up to this length the threshold does not grow
 GROWTH = 0.6               # threshold added per doubling of length past SHORT_WORDS
 SHARE = 0.3                # a topic needs this share of the top topic's score
@@ -147,11 +147,18 @@ def threshold(word_count: int) -> float:
     return THRESHOLD + GROWTH * math.log2(word_count / SHORT_WORDS)
 
 
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop a hit that lies inside a longer hit of the same topic ("ties" in "ties with")."""
+    return [hit for hit in hits if not any(
+        other is not hit and other.field == hit.field and other.start <= hit.start and hit.end <= other.end
+        and (other.end - other.start, other.weight) > (hit.end - hit.start, hit.weight) for other in hits)]
+
+
 def score(hits: list[Hit]) -> float:
     """Add up a topic's evidence: each distinct cue at its best place, repeats a little."""
-    by_cue: dict[str, list[float]] = defaultdict(list)
+    by_cue: dict[tuple, list[float]] = defaultdict(list)
     for hit in hits:
-        by_cue[hit.cue.phrase].append(hit.weight)
+        by_cue[hit.cue.words].append(hit.weight)
     return sum(max(weights) + min(REPEAT_CAP, REPEAT_WEIGHT * (len(weights) - 1))
                for weights in by_cue.values())
 
@@ -170,6 +177,7 @@ def tag(title: str, body: str) -> Tagged:
     by_slug: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
+    by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
     scores = {slug: round(score(found), 3) for slug, found in by_slug.items()}
     need = threshold(len(WORD_RE.findall(body)) + len(WORD_RE.findall(title)))
     top = max(scores.values(), default=0.0)
