@@ -31,6 +31,13 @@ def _date(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _bool(text: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.lower() not in words:
+        raise ValueError(text)
+    return words[text.lower()]
+
+
 SEARCH_PARAMS = [
     Param("q", description="Query text; empty means all articles."),
     *[Param(f, repeatable=True, description=f"Filter on {f}; any alias; repeatable.") for f in schema.FACETS],
@@ -42,6 +49,8 @@ SEARCH_PARAMS = [
     Param("per_page", _int, description="Results per page, 1-100, default 10."),
     Param("facet_size", _int, description="Values per facet, 1-100, default 10."),
 ]
+ARTICLE_PARAMS = [Param("explain", _bool, description="true: add the evidence (spans, rules, scores) "
+                                                     "behind each person, country and topic.")]
 SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.")]
 FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
                 Param("size", _int, description="Values returned, 1-100, default 10.")]
@@ -65,7 +74,7 @@ def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
         try:
             typed = [param.type(value) for value in raw]
         except ValueError:
-            kind = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)"}.get(param.type, "valid")
+            kind = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)", _bool: "true or false"}.get(param.type, "valid")
             raise ApiError(400, "invalid_parameter", f"{name} must be {kind}", parameter=name) from None
         values[name] = typed if param.repeatable else typed[0]
     return values

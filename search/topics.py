@@ -32,6 +32,7 @@ GROWTH = 0.6               # threshold added per doubling of length past SHORT_W
 SHARE = 0.3                # a topic needs this share of the top topic's score
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 QUOTED_RE = re.compile(r'^"(.*)"$')
+SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Cue:
     slug: str
     phrase: str
     words: tuple          # stems, or lowercase word forms when exact
-    exact: bool
+    mode: str             # exact (word forms), full (stems, stop words kept: counter-cues), content
     strength: str         # strong, weak or not
 
 
@@ -70,9 +71,13 @@ def _cue(slug: str, phrase: str, strength: str) -> Cue | None:
     quoted = QUOTED_RE.match(phrase)
     if quoted:
         words = tuple(w.form for w in _words(quoted.group(1), keep_stops=True))
-        return Cue(slug, quoted.group(1), words, True, strength) if words else None
+        return Cue(slug, quoted.group(1), words, "exact", strength) if words else None
+    if strength == "not":
+        # A counter-cue keeps its small words: "flood of" must not cancel every "flood".
+        stems = tuple(w.stem for w in _words(phrase, keep_stops=True))
+        return Cue(slug, phrase, stems, "full", strength) if stems else None
     stems = tuple(analysis.terms(phrase))
-    return Cue(slug, phrase, stems, False, strength) if stems else None
+    return Cue(slug, phrase, stems, "content", strength) if stems else None
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +92,7 @@ def taxonomy() -> Taxonomy:
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
                 if cue:
-                    found.by_first[(cue.exact, cue.words[0])].append(cue)
+                    found.by_first[(cue.mode, cue.words[0])].append(cue)
     return found
 
 
@@ -112,23 +117,24 @@ def _words(text: str, keep_stops: bool = False) -> list[Word]:
     return words
 
 
-def _hits(text: str, field_name: str, lead_end: int) -> list[Hit]:
+def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[Hit]:
     """Find every cue and counter-cue in one field; drop cues a counter-cue overlaps."""
     cues = taxonomy().by_first
     words = _words(text, keep_stops=True)
     content = [w for w in words if w.form not in analysis.stopwords()]
     found, counters = [], []
-    for sequence, exact in ((words, True), (content, False)):
-        keys = [w.form if exact else w.stem for w in sequence]
+    for sequence, mode in ((words, "exact"), (words, "full"), (content, "content")):
+        keys = [w.form if mode == "exact" else w.stem for w in sequence]
         for i, key in enumerate(keys):
-            for cue in cues.get((exact, key), ()):
+            for cue in cues.get((mode, key), ()):
                 if tuple(keys[i:i + len(cue.words)]) != cue.words:
                     continue
                 start, end = sequence[i].start, sequence[i + len(cue.words) - 1].end
                 if cue.strength == "not":
                     counters.append((cue.slug, start, end))
                     continue
-                place = TITLE_WEIGHT if field_name == "title" else LEAD_WEIGHT if start < lead_end else 1.0
+                place = (TITLE_WEIGHT if field_name == "title" or start < head_end
+                         else LEAD_WEIGHT if start < lead_end else 1.0)
                 found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
     return [hit for hit in found
             if not any(slug in (hit.cue.slug, "any") and start < hit.end and hit.start < end
@@ -138,6 +144,11 @@ def _hits(text: str, field_name: str, lead_end: int) -> list[Hit]:
 def _lead_end(body: str) -> int:
     words = list(WORD_RE.finditer(body))
     return words[LEAD_WORDS - 1].end() if len(words) >= LEAD_WORDS else len(body)
+
+
+def _first_sentence_end(body: str) -> int:
+    match = SENTENCE_END_RE.search(body)
+    return match.end() if match else len(body)
 
 
 def threshold(word_count: int) -> float:
@@ -168,12 +179,15 @@ class Tagged:
     """The topics of an article, each with its score and the hits behind it."""
     topics: list = field(default_factory=list)
     scores: dict = field(default_factory=dict)
+    threshold: float = THRESHOLD
     hits: dict = field(default_factory=dict)       # slug -> [Hit]
 
 
 def tag(title: str, body: str) -> Tagged:
     """Return the topics of an article with the evidence for each."""
-    hits = _hits(title, "title", 0) + _hits(body, "body", _lead_end(body))
+    # An item without a title has its first sentence for a headline.
+    head_end = 0 if title.strip() else _first_sentence_end(body)
+    hits = _hits(title, "title", 0) + _hits(body, "body", _lead_end(body), head_end)
     by_slug: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
@@ -181,7 +195,7 @@ def tag(title: str, body: str) -> Tagged:
     scores = {slug: round(score(found), 3) for slug, found in by_slug.items()}
     need = threshold(len(WORD_RE.findall(body)) + len(WORD_RE.findall(title)))
     top = max(scores.values(), default=0.0)
-    result = Tagged()
+    result = Tagged(threshold=need)
     for slug in taxonomy().labels:
         value = scores.get(slug, 0.0)
         if value >= need and value >= SHARE * top:
