@@ -26,10 +26,16 @@ LEAD_WEIGHT = 1.25
 LEAD_WORDS = 60
 REPEAT_WEIGHT = 0.2        # each further occurrence of a cue already counted
 REPEAT_CAP = 1.0
-THRESHOLD = 1.4
-SHORT_WORDS = 120          # up to this length the threshold does not grow
-GROWTH = 0.6               # threshold added per doubling of length past SHORT_WORDS
-SHARE = 0.3                # a topic needs this share of the top topic's score
+# A short item is all title and lead, so its evidence is all weighted up: it needs more.
+THRESHOLD = 1.4            # items up to SHORT_WORDS
+SHORT_WORDS = 120
+# A longer article needs one strong cue (1.0) or three weak ones, until LONG_WORDS; past
+# that the threshold grows, so a long feature is not tagged with every passing word.
+LONG_THRESHOLD = 1.0
+LONG_WORDS = 1000
+GROWTH = 0.5               # threshold added per doubling of length past LONG_WORDS
+MIN_WEAK_SCORE = 1.2       # weak-only evidence in a longer article: three distinct weak cues
+SHARE = 0.3                # in a short item a topic needs this share of the top topic's score
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 QUOTED_RE = re.compile(r'^"(.*)"$')
 SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
@@ -155,7 +161,7 @@ def threshold(word_count: int) -> float:
     """Return the score a topic needs in an article of this many words."""
     if word_count <= SHORT_WORDS:
         return THRESHOLD
-    return THRESHOLD + GROWTH * math.log2(word_count / SHORT_WORDS)
+    return LONG_THRESHOLD + GROWTH * max(0.0, math.log2(word_count / LONG_WORDS))
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
@@ -193,12 +199,16 @@ def tag(title: str, body: str) -> Tagged:
         by_slug[hit.cue.slug].append(hit)
     by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
     scores = {slug: round(score(found), 3) for slug, found in by_slug.items()}
-    need = threshold(len(WORD_RE.findall(body)) + len(WORD_RE.findall(title)))
+    words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
+    need = threshold(words)
     top = max(scores.values(), default=0.0)
     result = Tagged(threshold=need)
     for slug in taxonomy().labels:
         value = scores.get(slug, 0.0)
-        if value >= need and value >= SHARE * top:
+        strong = any(hit.cue.strength == "strong" for hit in by_slug.get(slug, ()))
+        if words > SHORT_WORDS and not strong and value < max(need, MIN_WEAK_SCORE):
+            continue
+        if value >= need and (words > SHORT_WORDS or value >= SHARE * top):
             result.topics.append(slug)
             result.scores[slug] = value
             result.hits[slug] = by_slug[slug]

@@ -35,6 +35,8 @@ REQUESTS = [
     ("get", "/api/search?per_page=0", None),
     ("get", "/api/search?contry=Syria", None),
     ("get", f"/api/articles/{S001}", None),
+    ("get", f"/api/articles/{S001}?explain=true", None),
+    ("get", f"/api/articles/{S001}?explain=maybe", None),
     ("get", "/api/articles/nope", None),
     ("get", f"/api/articles/{S001}/similar?size=3", None),
     ("get", "/api/facets/person?prefix=lav&size=5", None),

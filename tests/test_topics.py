@@ -6,7 +6,8 @@ import pytest
 from search import topics
 
 LONG_FILLER = ("The committee met in the afternoon and went through the agenda item by item, "
-               "with long exchanges on procedure, schedules, staffing and the wording of minutes. ") * 30
+               "with long exchanges on procedure, schedules, staffing and the wording of minutes. ") * 100
+MIDDLE_FILLER = LONG_FILLER[:len(LONG_FILLER) // 8]
 
 
 @pytest.mark.parametrize("text, present, absent", [
@@ -72,7 +73,7 @@ def test_short_items_get_their_topic(title, body, slug):
 
 
 @pytest.mark.parametrize("passing, slug", [
-    # In a long article, one passing mention in the middle is not what it is about.
+    # In a long feature (thousands of words), one passing mention is not what it is about.
     ("One delegate mentioned an earthquake years ago. ", "disasters"),
     ("Someone recalled the oil price of last winter. ", "energy"),
     ("A member asked about the vaccine for staff. ", "health"),
@@ -83,6 +84,24 @@ def test_long_articles_are_not_over_tagged(passing, slug):
     assert slug not in topics.tag("Committee reviews its procedures", body).topics
 
 
+@pytest.mark.parametrize("passing, slug", [
+    # In a mid-length article, passing weak words (even two) do not make a topic ...
+    ("Someone said the market was calm and growth was slow. ", "trade"),
+    ("The hall had a fire exit; nobody was injured in the drill. ", "disasters"),
+])
+def test_weak_words_do_not_tag_a_longer_article(passing, slug):
+    assert slug not in topics.tag("Committee reviews its procedures", MIDDLE_FILLER + passing + MIDDLE_FILLER).topics
+
+
+@pytest.mark.parametrize("passing, slug", [
+    # ... but a topic named outright in a readout of talks is one of the topics discussed.
+    ("The ministers also discussed sanctions on the regime. ", "sanctions"),
+    ("They condemned the terrorist attack in the capital. ", "terrorism"),
+])
+def test_a_named_topic_counts_in_a_readout(passing, slug):
+    assert slug in topics.tag("Ministers meet", MIDDLE_FILLER + passing + MIDDLE_FILLER).topics
+
+
 def test_long_article_about_a_topic_keeps_it():
     body = ("A powerful earthquake struck the coast before dawn, and the death toll rose through the day. "
             + LONG_FILLER + "Rescuers searched collapsed buildings as aftershocks and a tsunami warning followed. ")
@@ -91,7 +110,7 @@ def test_long_article_about_a_topic_keeps_it():
 
 def test_threshold_grows_with_length():
     assert topics.threshold(50) == topics.threshold(topics.SHORT_WORDS)
-    assert topics.threshold(2000) > topics.threshold(500) > topics.threshold(topics.SHORT_WORDS)
+    assert topics.threshold(8000) > topics.threshold(2000) > topics.threshold(500)
 
 
 def test_title_weighs_more_than_body():
