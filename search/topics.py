@@ -27,14 +27,14 @@ LEAD_WORDS = 60
 REPEAT_WEIGHT = 0.2        # each further occurrence of a cue already counted
 REPEAT_CAP = 1.0
 # A short item is all title and lead, so its evidence is all weighted up: it needs more.
-THRESHOLD = 1.4            # items up to SHORT_WORDS
+THRESHOLD = 1.3            # items up to SHORT_WORDS
 SHORT_WORDS = 120
 # A longer article needs one strong cue (1.0) or three weak ones, until LONG_WORDS; past
 # that the threshold grows, so a long feature is not tagged with every passing word.
 LONG_THRESHOLD = 1.0
 LONG_WORDS = 1000
 GROWTH = 0.5               # threshold added per doubling of length past LONG_WORDS
-MIN_WEAK_SCORE = 1.2       # weak-only evidence in a longer article: three distinct weak cues
+MIN_WEAK_CUES = 3          # weak-only evidence in a longer article: three distinct weak cues
 SHARE = 0.3                # in a short item a topic needs this share of the top topic's score
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 QUOTED_RE = re.compile(r'^"(.*)"$')
@@ -173,11 +173,14 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 def score(hits: list[Hit]) -> float:
     """Add up a topic's evidence: each distinct cue at its best place, repeats a little."""
-    by_cue: dict[tuple, list[float]] = defaultdict(list)
+    by_cue: dict[tuple, list[Hit]] = defaultdict(list)
     for hit in hits:
-        by_cue[hit.cue.words].append(hit.weight)
-    return sum(max(weights) + min(REPEAT_CAP, REPEAT_WEIGHT * (len(weights) - 1))
-               for weights in by_cue.values())
+        by_cue[hit.cue.words].append(hit)
+    total = 0.0
+    for found in by_cue.values():
+        base = WEIGHTS[found[0].cue.strength]
+        total += max(hit.weight for hit in found) + base * min(REPEAT_CAP, REPEAT_WEIGHT * (len(found) - 1))
+    return total
 
 
 @dataclass
@@ -205,8 +208,9 @@ def tag(title: str, body: str) -> Tagged:
     result = Tagged(threshold=need)
     for slug in taxonomy().labels:
         value = scores.get(slug, 0.0)
-        strong = any(hit.cue.strength == "strong" for hit in by_slug.get(slug, ()))
-        if words > SHORT_WORDS and not strong and value < max(need, MIN_WEAK_SCORE):
+        found = by_slug.get(slug, ())
+        strong = any(hit.cue.strength == "strong" for hit in found)
+        if words > SHORT_WORDS and not strong and len({hit.cue.words for hit in found}) < MIN_WEAK_CUES:
             continue
         if value >= need and (words > SHORT_WORDS or value >= SHARE * top):
             result.topics.append(slug)
