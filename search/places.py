@@ -58,6 +58,7 @@ class Places:
     codes: dict = field(default_factory=dict)                          # ISO code -> canonical name
     org_words: frozenset = frozenset()
     not_places: frozenset = frozenset()
+    first_words: frozenset = frozenset()                               # first word of every city and region
     longest: int = 1
 
 
@@ -88,6 +89,7 @@ def places() -> Places:
         table.regions[_words(name)] = region
         for abbreviation in data.split_list(row["abbreviations"]):
             table.abbreviations[entities.fold(abbreviation).replace(" ", "")] = region
+    table.first_words = frozenset(words[0] for words in list(table.cities) + list(table.regions))
     return table
 
 
@@ -295,7 +297,7 @@ def _cities(text: str, tokens: list, covered: set, named: set, gaz, table: Place
 
 def _place_at(tokens: list, i: int, table: Places):
     """Return (end, "city"|"region", value) for the longest place name starting at token i."""
-    if not tokens[i].capitalized:
+    if not tokens[i].capitalized or tokens[i].low not in table.first_words:
         return None
     for length in range(min(table.longest, len(tokens) - i), 0, -1):
         span = tokens[i:i + length]

@@ -17,6 +17,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple
 
 from search import analysis, data
 
@@ -53,19 +55,17 @@ class Cue:
 @dataclass
 class Taxonomy:
     labels: dict = field(default_factory=dict)
-    by_first: dict = field(default_factory=lambda: defaultdict(list))   # (exact, first word) -> [Cue]
+    by_first: dict = field(default_factory=lambda: {mode: defaultdict(list) for mode in ("exact", "full", "content")})
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     form: str             # lowercase, accents folded
     stem: str
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     cue: Cue
     field: str
     start: int
@@ -98,7 +98,7 @@ def taxonomy() -> Taxonomy:
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
                 if cue:
-                    found.by_first[(cue.mode, cue.words[0])].append(cue)
+                    found.by_first[cue.mode][cue.words[0]].append(cue)
     return found
 
 
@@ -114,42 +114,56 @@ def topic_label(slug: str) -> str | None:
 
 def _words(text: str, keep_stops: bool = False) -> list[Word]:
     stops = analysis.stopwords()
+    stem = analysis.cached_stem
+    lowered = text.lower()
+    if len(lowered) != len(text):                  # a letter whose lower case is longer: keep offsets
+        lowered = "".join(ch.lower()[:1] for ch in text)
     words = []
-    for match in WORD_RE.finditer(text):
-        form = match.group().lower().replace("’", "'").translate(analysis.accent_map)
-        stem_form = form[:-2] if form.endswith("'s") else form
-        if keep_stops or stem_form not in stops:
-            words.append(Word(form, analysis.cached_stem(stem_form), match.start(), match.end()))
+    for match in WORD_RE.finditer(lowered):
+        form = match.group()
+        if not form.isascii():
+            form = form.replace("’", "'").translate(analysis.accent_map)
+        base = form[:-2] if form[-2:] == "'s" else form
+        if base not in stops:
+            words.append(Word(form, stem(base), match.start(), match.end()))
+        elif keep_stops:
+            words.append(Word(form, base, match.start(), match.end()))     # a stop word is its own stem
     return words
 
 
 def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[Hit]:
     """Find every cue and counter-cue in one field; drop cues a counter-cue overlaps."""
-    cues = taxonomy().by_first
+    by_first = taxonomy().by_first
     words = _words(text, keep_stops=True)
-    content = [w for w in words if w.form not in analysis.stopwords()]
+    stops = analysis.stopwords()
+    forms = [w[0] for w in words]
+    stems = [w[1] for w in words]
+    content = [w for w in words if w[1] not in stops]
     found, counters = [], []
-    for sequence, mode in ((words, "exact"), (words, "full"), (content, "content")):
-        keys = [w.form if mode == "exact" else w.stem for w in sequence]
-        for i, key in enumerate(keys):
-            for cue in cues.get((mode, key), ()):
-                if tuple(keys[i:i + len(cue.words)]) != cue.words:
+    for sequence, keys, mode in ((words, forms, "exact"), (words, stems, "full"),
+                                 (content, [w[1] for w in content], "content")):
+        cues = by_first[mode]
+        for i in [i for i, key in enumerate(keys) if key in cues]:
+            for cue in cues[keys[i]]:
+                length = len(cue.words)
+                if length > 1 and tuple(keys[i:i + length]) != cue.words:
                     continue
-                start, end = sequence[i].start, sequence[i + len(cue.words) - 1].end
+                start, end = sequence[i].start, sequence[i + length - 1].end
                 if cue.strength == "not":
                     counters.append((cue.slug, start, end))
                     continue
                 place = (TITLE_WEIGHT if field_name == "title" or start < head_end
                          else LEAD_WEIGHT if start < lead_end else 1.0)
                 found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
+    if not counters:
+        return found
     return [hit for hit in found
-            if not any(slug in (hit.cue.slug, "any") and start < hit.end and hit.start < end
-                       for slug, start, end in counters)]
+            if not any(slug == hit.cue.slug and start < hit.end and hit.start < end for slug, start, end in counters)]
 
 
 def _lead_end(body: str) -> int:
-    words = list(WORD_RE.finditer(body))
-    return words[LEAD_WORDS - 1].end() if len(words) >= LEAD_WORDS else len(body)
+    last = next(islice(WORD_RE.finditer(body), LEAD_WORDS - 1, None), None)
+    return last.end() if last else len(body)
 
 
 def _first_sentence_end(body: str) -> int:
