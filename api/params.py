@@ -49,8 +49,8 @@ SEARCH_PARAMS = [
     Param("per_page", _int, description="Results per page, 1-100, default 10."),
     Param("facet_size", _int, description="Values per facet, 1-100, default 10."),
 ]
-ARTICLE_PARAMS = [Param("explain", _bool, description="true: add the evidence (spans, rules, scores) "
-                                                     "behind each person, country and topic.")]
+ARTICLE_PARAMS = [Param("explain", _bool, description="true: add the evidence (spans, rules, scores) behind "
+                        "each person, country and topic.")]
 SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.")]
 FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
                 Param("size", _int, description="Values returned, 1-100, default 10.")]
@@ -74,7 +74,8 @@ def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
         try:
             typed = [param.type(value) for value in raw]
         except ValueError:
-            kind = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)", _bool: "true or false"}.get(param.type, "valid")
+            kinds = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)", _bool: "true or false"}
+            kind = kinds.get(param.type, "valid")
             raise ApiError(400, "invalid_parameter", f"{name} must be {kind}", parameter=name) from None
         values[name] = typed if param.repeatable else typed[0]
     return values

@@ -153,7 +153,8 @@ def test_explain_is_asked_for(client, query, explained):
                                          ("?explain=true&explain=true", "invalid_parameter"),
                                          ("?explains=true", "unknown_parameter")])
 def test_explain_errors(client, query, code):
-    assert_error(client.get(f"/api/articles/{S001}{query}"), 400, code, "explains" if "explains" in query else "explain")
+    parameter = "explains" if "explains" in query else "explain"
+    assert_error(client.get(f"/api/articles/{S001}{query}"), 400, code, parameter)
 
 
 @pytest.mark.parametrize("url, values", [
