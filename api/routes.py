@@ -96,7 +96,7 @@ def _records() -> list:
     if not text.strip():
         raise ApiError(400, "invalid_body", "the request body is empty: send a JSON object, a list or JSON Lines")
     try:
-        document = json.loads(text)
+        document = articles.loads(text)
         return document if isinstance(document, list) else [document]
     except json.JSONDecodeError as error:
         lines = [line for line in text.splitlines() if line.strip()]
@@ -106,7 +106,7 @@ def _records() -> list:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                records.append(json.loads(line))
+                records.append(articles.loads(line))
             except json.JSONDecodeError as error:
                 problems.append({"where": f"line {number}", "reason": f"invalid JSON: {error}"})
     if problems:
@@ -122,7 +122,13 @@ def add_articles():
         try:
             good.append(articles.from_record(record))
         except articles.ArticleError as error:
-            problems.append({"where": f"article {number}", "reason": str(error)})
+            problem = {"where": f"article {number}", "reason": str(error)}
+            if error.field:
+                problem["field"] = error.field
+            problems.append(problem)
+        except Exception as error:  # a fault no validation foresaw is still this record's
+            failure = articles.unexpected(f"article {number}", error)
+            problems.append({"where": failure.where, "reason": failure.reason})
     if problems:
         # A request is one transaction: all of it is written or none.
         raise ApiError(400, "invalid_article", "some articles are invalid; nothing was written", details=problems)

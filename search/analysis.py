@@ -14,7 +14,7 @@ from functools import lru_cache
 import re
 
 from nltk.stem.snowball import SnowballStemmer
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import Analyzer as WhooshAnalyzer
 from whoosh.support.charset import accent_map
@@ -24,6 +24,8 @@ from search import data
 # Letters and digits of any script, so Cyrillic or Greek text is kept, not dropped.
 TOKEN_PATTERN = r"[^\W_]+"
 STEM_CACHE_SIZE = 100_000
+# Far above any real article's count of one word; 10,000 positions encode in < 64 KB.
+MAX_POSITIONS = 10_000
 
 _stemmer = SnowballStemmer("english")
 
@@ -44,13 +46,31 @@ def tokenizer() -> RegexTokenizer:
     return RegexTokenizer(TOKEN_PATTERN)
 
 
+class CapFilter(Filter):
+    """At indexing, keep at most MAX_POSITIONS occurrences of one term in one field value.
+
+    Whoosh stores the positions of a term found in one document inline, with a
+    16-bit length: a word repeated 140,000 times cannot be written at all.
+    """
+
+    def __call__(self, tokens):
+        seen: dict[str, int] = {}
+        for token in tokens:
+            if token.mode == "index" and not token.stopped:
+                count = seen[token.text] = seen.get(token.text, 0) + 1
+                if count > MAX_POSITIONS:
+                    continue
+            yield token
+
+
 def pipeline():
-    """Return the analyzer as composed stages: tokenizer | lowercase | accent fold | stop | stem."""
+    """Return the analyzer as composed stages: tokenizer | lowercase | accent fold | stop | stem | cap."""
     return (tokenizer()
             | LowercaseFilter()
             | CharsetFilter(accent_map)
             | StopFilter(stoplist=stopwords(), minsize=1)
-            | StemFilter(stemfn=stem, cachesize=STEM_CACHE_SIZE))
+            | StemFilter(stemfn=stem, cachesize=STEM_CACHE_SIZE)
+            | CapFilter())
 
 
 _STEMS: dict[str, str] = {}
@@ -85,12 +105,17 @@ class Analyzer(WhooshAnalyzer):
         stops = stopwords()
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         kept = None
+        seen: dict[str, int] | None = {} if mode == "index" else None
         for index, match in enumerate(_TOKEN_RE.finditer(value)):
             text = match.group(0).lower().translate(accent_map)
             stopped = text in stops
             if stopped and removestops:
                 continue
             token.text = text if stopped or no_morph else cached_stem(text)
+            if seen is not None and not stopped:
+                count = seen[token.text] = seen.get(token.text, 0) + 1
+                if count > MAX_POSITIONS:
+                    continue
             token.boost = 1.0
             token.stopped = stopped
             if keeporiginal:

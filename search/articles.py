@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Iterator
 
 from search import data, entities
+
+LOG = logging.getLogger("chancery")
 
 SIDECAR = "_metadata.json"
 JSON_SUFFIXES = {".json"}
@@ -29,11 +32,17 @@ TITLE_SUFFIX_RE = re.compile(r"^(?P<title>.+?)\s+/\s+(?:[^/]+\s+/\s+)*(?:News ag
 DOMAIN_RE = re.compile(r"^(?:www\.)?(?P<name>[A-Za-z0-9-]+)\.(?:com|net|org|ru|cn|co\.uk|info|news|ir|ua|de|fr)$")
 TRAILING_MARK_RE = re.compile(r"\s+Endi(?:t(?:em)?)?\s*$")
 ARTICLE_FIELDS = ("id", "title", "body", "source", "url", "published")
+BODY_ALIASES = ("text", "content")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 MAX_TITLE_WORDS = 40
 
 
 class ArticleError(ValueError):
-    """An input that cannot become an article; the message says why."""
+    """An input that cannot become an article; the message says why, field names the culprit."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -87,7 +96,7 @@ def normalize_date(value) -> str | None:
             return parser(text).isoformat()
         except ValueError:
             continue
-    raise ArticleError(f"published is not a date: {text!r}")
+    raise ArticleError(f"published is not a date: {text!r}", field="published")
 
 
 def _parse_dateline_date(text: str) -> date:
@@ -225,16 +234,49 @@ def from_text(raw: str, meta: dict | None = None) -> Article:
     return build(record, fallback_id=stable_id(raw))
 
 
+def loads(text: str):
+    """Parse JSON, reporting a document nested too deeply as invalid JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def json_type(value) -> str:
+    """Name a value's JSON type, for messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def scrub(text: str) -> str:
+    """Replace lone surrogates (from cut scraped text) with U+FFFD: they cannot be encoded."""
+    return SURROGATE_RE.sub("\ufffd", text)
+
+
+def checked_fields(record: dict) -> dict:
+    """Return the record's known fields as clean strings, or say which has the wrong type."""
+    fields = {}
+    for name in ARTICLE_FIELDS + BODY_ALIASES:
+        value = record.get(name)
+        if value is None:
+            continue
+        if name == "id" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ArticleError(f"{name} must be a string, not {json_type(value)}", field=name)
+        fields[name] = scrub(value)
+    return fields
+
+
 def from_record(record: dict) -> Article:
     """Make an article from a JSON object (id, title, body or text, source, url, published)."""
     if not isinstance(record, dict):
-        raise ArticleError(f"expected a JSON object, got {type(record).__name__}")
+        raise ArticleError(f"expected a JSON object, got {json_type(record)}")
+    record = checked_fields(record)
     body = record.get("body", record.get("text", record.get("content")))
-    if not isinstance(body, str) or not body.strip():
-        raise ArticleError("missing body: give 'body' (or 'text') as a non-empty string")
+    if not body or not body.strip():
+        raise ArticleError("missing body: give 'body' (or 'text') as a non-empty string", field="body")
     title = record.get("title")
-    if title is not None and not isinstance(title, str):
-        raise ArticleError("title must be a string")
     if not title:
         article = from_text(body, {k: record.get(k) for k in ARTICLE_FIELDS if k not in ("title", "body")})
         return article
@@ -248,10 +290,7 @@ def from_record(record: dict) -> Article:
 
 def build(record: dict, fallback_id: str) -> Article:
     """Validate fields, find entities and return the article."""
-    for name in ("id", "source", "url", "published"):
-        value = record.get(name)
-        if value is not None and not isinstance(value, (str, int)) and not (name == "published"):
-            raise ArticleError(f"{name} must be a string")
+    record = {**record, **checked_fields(record)}
     title, body = record["title"], record["body"]
     if len(title.split()) > MAX_TITLE_WORDS:
         title = " ".join(title.split()[:MAX_TITLE_WORDS]) + "…"
@@ -274,6 +313,12 @@ class Failure:
     """An input that could not be read, named with the reason."""
     where: str
     reason: str
+
+
+def unexpected(where: str, error: Exception) -> Failure:
+    """Report a fault that no validation foresaw, logged with its traceback."""
+    LOG.exception("cannot read %s", where)
+    return Failure(where, f"cannot be indexed ({type(error).__name__}: {error})")
 
 
 def read_bytes(raw: bytes) -> str:
@@ -304,19 +349,24 @@ def read_path(path: Path, meta: dict | None = None) -> Iterator[Article | Failur
             yield from_text(text, meta)
     except ArticleError as error:
         yield Failure(str(path), str(error))
+    except Exception as error:  # one file's unforeseen fault must not cost the batch
+        yield unexpected(str(path), error)
 
 
 def _json_document(text: str, where: str) -> Iterator[Article | Failure]:
     try:
-        document = json.loads(text)
+        document = loads(text)
     except json.JSONDecodeError as error:
         raise ArticleError(f"invalid JSON: {error}") from None
     records = document if isinstance(document, list) else [document]
     for number, record in enumerate(records, start=1):
+        name = f"{where}[{number}]" if isinstance(document, list) else where
         try:
             yield from_record(record)
         except ArticleError as error:
-            yield Failure(f"{where}[{number}]" if isinstance(document, list) else where, str(error))
+            yield Failure(name, str(error))
+        except Exception as error:  # one record's unforeseen fault must not cost the batch
+            yield unexpected(name, error)
 
 
 def read_json_lines(text: str, where: str, first_line: int = 1) -> Iterator[Article | Failure]:
@@ -325,11 +375,13 @@ def read_json_lines(text: str, where: str, first_line: int = 1) -> Iterator[Arti
         if not line.strip():
             continue
         try:
-            yield from_record(json.loads(line))
+            yield from_record(loads(line))
         except json.JSONDecodeError as error:
             yield Failure(f"{where}:{number}", f"invalid JSON: {error}")
         except ArticleError as error:
             yield Failure(f"{where}:{number}", str(error))
+        except Exception as error:  # one record's unforeseen fault must not cost the batch
+            yield unexpected(f"{where}:{number}", error)
 
 
 def _sidecar(folder: Path) -> dict:

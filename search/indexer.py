@@ -45,10 +45,15 @@ class WriteResult:
         return self
 
 
+def exists(index_dir: str | os.PathLike) -> bool:
+    """Tell whether a folder holds an index."""
+    return index.exists_in(Path(index_dir), indexname=INDEX_NAME)
+
+
 def open_index(index_dir: str | os.PathLike, create: bool = False) -> index.Index:
     """Open the index in a folder, creating it (and the folder) when asked."""
     folder = Path(index_dir)
-    if index.exists_in(folder, indexname=INDEX_NAME):
+    if exists(folder):
         return index.open_dir(folder, indexname=INDEX_NAME)
     if not create:
         raise IndexMissing(f"no index in {folder}: run 'chancery index PATH' first")

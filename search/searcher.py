@@ -9,6 +9,7 @@ list of checkboxes is.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from search.snippets import snippet
 from search.query import TEXT_FIELDS, QueryError, fold, parse, resolve_facet_value, text_terms
 from search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
+LOG = logging.getLogger("chancery")
 SORTS = ("relevance", "newest", "oldest")
 OPS = ("and", "or")
 MAX_PER_PAGE = 100
@@ -168,6 +170,10 @@ class Service:
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
         self._terms = TermCache(cache_mb)
+        if not indexer.exists(self.index_dir):
+            # Serving may fill a new index through POST, but a mistyped folder would
+            # otherwise pass unnoticed as an empty index.
+            LOG.warning("no index in %s: starting an empty one", self.index_dir)
         self.ix = indexer.open_index(self.index_dir, create=True)
         self._local = threading.local()
         self._segment_cache: dict = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 
@@ -22,6 +22,16 @@ SPELLING_FIELDS = ("spell_title", "spell_body")
 DEFAULT_CACHE_MB = 200
 WORD_BYTES = 100                      # rough cost of one cached vocabulary entry
 NO_DATE = -1
+MICROS_PER_DAY = 86_400_000_000
+MAX_ORDINAL = date.max.toordinal()
+
+
+def day_ordinal(micros) -> int:
+    """Return the date ordinal of a raw DATETIME column value, NO_DATE when it is none."""
+    if not isinstance(micros, int) or micros < 0:
+        return NO_DATE
+    ordinal = micros // MICROS_PER_DAY + 1
+    return ordinal if ordinal <= MAX_ORDINAL else NO_DATE
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -128,11 +138,11 @@ class SegmentData:
         ids = [id_column[doc] for doc in range(size)]
         days = np.full(size, NO_DATE, np.int32)
         if reader.has_column("published"):
-            column = reader.column_reader("published", translate=True)
+            # Raw microseconds, not translated: Whoosh fills a missing date with the
+            # column's maximum, which no datetime can hold.
+            column = reader.column_reader("published", translate=False)
             for doc in range(size):
-                value = column[doc]
-                if isinstance(value, datetime):
-                    days[doc] = value.toordinal()
+                days[doc] = day_ordinal(column[doc])
         lengths = {name: np.fromiter((reader.doc_field_length(doc, name, 0) for doc in range(size)),
                                      np.float64, size) for name in SCORED_FIELDS}
         facet_values, facet_pairs = {}, {}
@@ -198,11 +208,13 @@ class Snapshot:
         # the live mask below reads afresh. So arrays are cached by segment id.
         self.segments: list[tuple[SegmentData, int, object]] = []
         for leaf, offset in reader.leaf_readers():
+            if leaf.segment() is None:
+                continue  # the empty reader of an index with nothing committed yet
             key = leaf.segment().segment_id()
             if key not in cache:
                 cache[key] = SegmentData.load(leaf, terms)
             self.segments.append((cache[key], offset, leaf))
-        keep = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        keep = {data.key for data, _, _ in self.segments}
         for key in [k for k in cache if k not in keep]:
             del cache[key]
         self.size = reader.doc_count_all()

@@ -8,6 +8,7 @@ The result is HTML where only <mark> is markup: all article text is escaped.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from functools import lru_cache
@@ -20,6 +21,7 @@ SNIPPET_CHARS = 240
 LEAD_CHARS = 60
 FRAGMENTS = 2
 SEPARATOR = " … "
+MAX_MATCHES = 500
 
 
 _TERMS: dict[str, str] = {}
@@ -54,7 +56,11 @@ def _candidates(terms: frozenset[str]) -> re.Pattern:
 
 
 def _matches(body: str, terms: set[str]) -> list[tuple[int, int, str]]:
-    """Return (start, end, term) of every word of the body whose term is wanted."""
+    """Return (start, end, term) of the first MAX_MATCHES words of the body whose term is wanted.
+
+    Passages are chosen among these: a word repeated 100,000 times would otherwise
+    make a snippet cost seconds.
+    """
     folded = body.lower()
     if len(folded) != len(body):        # a few characters change length when lowered
         folded = body
@@ -65,6 +71,8 @@ def _matches(body: str, terms: set[str]) -> list[tuple[int, int, str]]:
         term = term_of(match.group())
         if term in terms:
             found.append((match.start(), match.end(), term))
+            if len(found) >= MAX_MATCHES:
+                break
     return found
 
 
@@ -103,6 +111,7 @@ def snippet(body: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     if not matches:
         begin, end = _window(body, 0, size)
         return _render(body, 0, end, [])
+    starts = [start for start, _, _ in matches]
     chosen: list[tuple[int, int]] = []
     for _ in range(FRAGMENTS):
         best, best_score = None, 0.0
@@ -110,7 +119,8 @@ def snippet(body: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
             begin, end = _window(body, start, size // FRAGMENTS if chosen or len(matches) > 1 else size)
             if any(begin < c_end and end > c_begin for c_begin, c_end in chosen):
                 continue
-            inside = [t for s, e, t in matches if s >= begin and e <= end]
+            window = matches[bisect.bisect_left(starts, begin):bisect.bisect_left(starts, end)]
+            inside = [t for _, e, t in window if e <= end]
             score = len(set(inside)) + 0.1 * len(inside)
             if score > best_score:
                 best, best_score = (begin, end), score

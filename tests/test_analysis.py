@@ -66,3 +66,12 @@ def test_fused_analyzer_gives_the_pipelines_tokens(text, options):
         return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
                  t.stopped) for t in analyzer(text, **options)]
     assert read(analysis.analyzer()) == read(analysis.pipeline())
+
+
+def test_index_mode_caps_positions_of_one_term():
+    text = "sanctions " * (analysis.MAX_POSITIONS + 50) + "talks"
+    indexed = [t.text for t in analysis.analyzer()(text, mode="index")]
+    assert indexed.count("sanction") == analysis.MAX_POSITIONS and indexed[-1] == "talk"
+    composed = [t.text for t in analysis.pipeline()(text, mode="index")]
+    assert composed == indexed
+    assert analysis.terms(text).count("sanction") == analysis.MAX_POSITIONS + 50   # queries are never capped

@@ -309,3 +309,56 @@ def test_page_is_served_with_a_strict_policy(client):
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("record, field", [
+    ({"title": "A title here", "body": "Some text.", "url": 5}, "url"),
+    ({"title": "A title here", "body": "Some text.", "source": ["Xinhua"]}, "source"),
+    ({"id": {"a": 1}, "title": "A title here", "body": "Some text."}, "id"),
+    ({"title": "A title here", "body": "Some text.", "published": True}, "published"),
+])
+def test_wrong_field_types_are_400_naming_record_and_field(client, record, field):
+    good = {"id": "fine", "title": "A fine title", "body": "Lavrov spoke."}
+    error = assert_error(client.post("/api/articles", json=[good, record], headers=AUTH), 400, "invalid_article")
+    assert error["details"] == [{"where": "article 2", "field": field, "reason": error["details"][0]["reason"]}]
+    assert f"{field} must be a string" in error["details"][0]["reason"]
+    assert client.get("/api/health").get_json()["documents"] == 5
+
+
+def test_deeply_nested_json_is_400(client):
+    data = "[" * 5000 + "]" * 5000
+    response = client.post("/api/articles", data=data, headers={**AUTH, "Content-Type": "application/json"})
+    assert "nested too deeply" in assert_error(response, 400, "invalid_body")["message"]
+
+
+@pytest.mark.parametrize("body", [
+    '{"id": "s1", "title": "Cut scraped text", "body": "a \\ud800 b Lavrov"}',
+    json.dumps({"id": "s1", "title": "One word many times", "body": "sanctions " * 140_000}),
+])
+def test_hostile_text_is_indexed_after_cleaning(client, body):
+    response = client.post("/api/articles", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 200, response.get_json()
+    found = client.get("/api/articles/s1").get_json()
+    assert "\ud800" not in found["body"]
+    assert client.get("/api/search?q=sanctions+OR+Lavrov").status_code == 200
+
+
+def test_undated_article_keeps_reads_up(client):
+    record = {"id": "u1", "title": "An undated note on talks", "body": "Lavrov met Blinken in Geneva."}
+    assert client.post("/api/articles", json=record, headers=AUTH).status_code == 200
+    for url in ["/api/health", "/api/search?q=talks", "/api/facets/person", "/api/articles/u1",
+                "/api/search?sort=oldest", "/api/articles/u1/similar"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/api/articles/u1").get_json()["published"] is None
+
+
+def test_empty_index_serves_and_fills_through_post(tmp_path):
+    from api import create_app
+    client = create_app({"index_dir": str(tmp_path / "new"), "api_token": TOKEN}).test_client()
+    assert client.get("/api/health").get_json()["documents"] == 0
+    assert client.get("/api/search?q=talks").get_json()["total"] == 0
+    assert client.get("/api/facets/country").get_json()["values"] == []
+    assert_error(client.get("/api/articles/x"), 404, "not_found")
+    record = {"id": "n1", "title": "A first note on talks", "body": "Lavrov met Blinken."}
+    assert client.post("/api/articles", json=record, headers=AUTH).status_code == 200
+    assert client.get("/api/search?q=talks").get_json()["total"] == 1

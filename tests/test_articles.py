@@ -103,16 +103,49 @@ def test_json_record_without_id_gets_a_stable_one():
     assert articles.from_record(record).id == articles.from_record(dict(record)).id
 
 
-@pytest.mark.parametrize("record, message", [
-    ({"title": "T"}, "missing body"),
-    ({"title": "T", "body": 5}, "missing body"),
-    ({"title": 5, "body": "text"}, "title must be a string"),
-    ({"title": "T", "body": "text", "published": "yesterday"}, "published is not a date"),
-    ([1, 2], "expected a JSON object"),
+@pytest.mark.parametrize("record, message, field", [
+    ({"title": "T"}, "missing body", "body"),
+    ({"title": "T", "body": "   "}, "missing body", "body"),
+    ({"title": "T", "body": 5}, "body must be a string, not a number", "body"),
+    ({"title": 5, "body": "text"}, "title must be a string, not a number", "title"),
+    ({"title": "T", "body": "text", "url": 5}, "url must be a string, not a number", "url"),
+    ({"title": "T", "body": "text", "url": ["http://a.example"]}, "url must be a string, not a list", "url"),
+    ({"title": "T", "body": "text", "source": {"name": "Xinhua"}}, "source must be a string, not an object",
+     "source"),
+    ({"title": "T", "body": "text", "source": True}, "source must be a string, not a boolean", "source"),
+    ({"id": ["a"], "title": "T", "body": "text"}, "id must be a string, not a list", "id"),
+    ({"id": 1.5, "title": "T", "body": "text"}, "id must be a string, not a number", "id"),
+    ({"title": "T", "body": "text", "published": 20200501}, "published must be a string", "published"),
+    ({"title": "T", "body": "text", "published": "yesterday"}, "published is not a date", "published"),
+    ([1, 2], "expected a JSON object, got a list", None),
 ])
-def test_bad_json_records(record, message):
-    with pytest.raises(ArticleError, match=message):
+def test_bad_json_records(record, message, field):
+    with pytest.raises(ArticleError, match=message) as raised:
         articles.from_record(record)
+    assert raised.value.field == field
+
+
+def test_integer_id_is_kept_as_its_digits():
+    assert articles.from_record({"id": 42, "title": "A note on talks", "body": "Talks went on."}).id == "42"
+
+
+@pytest.mark.parametrize("field", ["title", "body", "source", "url"])
+def test_lone_surrogates_are_replaced(field):
+    record = {"title": "A note on talks", "body": "Talks went on in Geneva.", field: "cut \ud800 text"}
+    article = articles.from_record(record)
+    value = getattr(article, field) or ""
+    assert "\ud800" not in value
+    value.encode("utf-8")  # encodable now
+
+
+def test_deep_json_is_invalid_json_not_a_crash(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    good = json.dumps({"id": "g", "title": "A note on talks", "body": "Talks went on."})
+    path.write_text(good + "\n" + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    found = list(articles.read_path(path))
+    assert [a.id for a in found if isinstance(a, Article)] == ["g"]
+    assert [(f.where, "nested too deeply" in f.reason) for f in found if isinstance(f, Failure)] == \
+        [(f"{path}:2", True)]
 
 
 def test_json_lines_with_a_broken_line(tmp_path):

@@ -144,3 +144,43 @@ def test_explain_unknown_id(runner, seed_index):
     result = runner.invoke(cli, ["explain", "--index-dir", str(seed_index), "no-such-id"])
     assert result.exit_code != 0
     assert "no article with id 'no-such-id'" in result.output
+
+
+def test_hostile_records_are_named_and_the_rest_indexed(runner, tmp_path):
+    lines = [
+        json.dumps({"id": "g1", "title": "A good note on talks", "body": "Lavrov met Kerry."}),
+        json.dumps({"id": "b1", "title": "A bad url", "body": "Text.", "url": 5}),
+        '{"id": "s1", "title": "Cut scraped text", "body": "a \\ud800 b"}',
+        json.dumps({"id": "r1", "title": "One word many times", "body": "sanctions " * 140_000}),
+        "[" * 5000 + "]" * 5000,
+        json.dumps({"id": "g2", "title": "Another good note", "body": "Talks in Geneva."}),
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["index", "--index-dir", str(tmp_path / "ix"), str(path)])
+    assert result.exit_code == 1
+    assert f"failed: {path}:2: url must be a string, not a number" in result.output
+    assert f"failed: {path}:5: invalid JSON: nested too deeply" in result.output
+    assert "indexed 4, replaced 0, failed 2" in result.output
+    assert {row["id"] for row in export(tmp_path / "ix")} == {"g1", "s1", "r1", "g2"}
+
+
+@pytest.mark.parametrize("command", [["search", "talks"], ["stats"], ["export"]])
+def test_commands_on_an_empty_index(runner, tmp_path, command):
+    from search import indexer
+    indexer.open_index(tmp_path, create=True)
+    result = runner.invoke(cli, [command[0], "--index-dir", str(tmp_path), *command[1:]])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_undated_articles_in_cli_search(runner, tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({"id": "d1", "title": "A dated note on talks", "body": "Lavrov met Blinken.",
+                                "published": "2020-05-01"}) + "\n"
+                    + json.dumps({"id": "u1", "title": "An undated note on talks", "body": "Lavrov met Blinken."})
+                    + "\n", encoding="utf-8")
+    assert runner.invoke(cli, ["index", "--index-dir", str(tmp_path / "ix"), str(path)]).exit_code == 0
+    result = runner.invoke(cli, ["search", "--index-dir", str(tmp_path / "ix"), "--json", "talks"])
+    assert result.exit_code == 0, result.output
+    assert {r["id"]: r["published"] for r in json.loads(result.output)["results"]} == {"d1": "2020-05-01", "u1": None}

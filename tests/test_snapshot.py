@@ -1,0 +1,82 @@
+"""Snapshot arrays: undated articles, empty indexes, deletions and merges."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from search import articles, indexer
+from search.searcher import SearchRequest, Service
+from search.snapshot import NO_DATE, day_ordinal
+
+DATED = {"id": "d1", "title": "A dated note on talks", "body": "Lavrov met Blinken in Geneva.",
+         "published": "2020-05-01"}
+UNDATED = {"id": "u1", "title": "An undated note on talks", "body": "Lavrov met Blinken in Geneva."}
+OLDER = {"id": "d0", "title": "An older note on talks", "body": "Kerry met Lavrov in Moscow.",
+         "published": "2016-03-24"}
+
+
+def write(index_dir, *batches):
+    """Write each batch of records in its own commit."""
+    writer = indexer.Indexer(index_dir)
+    for batch in batches:
+        writer.write([articles.from_record(record) for record in batch])
+
+
+@pytest.mark.parametrize("micros, ordinal", [
+    (0, 1),
+    (86_400_000_000 * 737_545, 737_546),
+    (2 ** 63 - 1, NO_DATE),            # Whoosh's filler for a document without a date
+    (-5, NO_DATE),
+    (None, NO_DATE),
+])
+def test_day_ordinal(micros, ordinal):
+    assert day_ordinal(micros) == ordinal
+
+
+@pytest.mark.parametrize("batches", [
+    [[DATED, UNDATED, OLDER]],               # one segment holding all
+    [[UNDATED], [DATED], [OLDER]],           # an undated segment, then dated ones
+    [[DATED], [UNDATED], [OLDER]],
+])
+def test_undated_articles_do_not_break_reads(tmp_path, batches):
+    write(tmp_path, *batches)
+    service = Service(tmp_path)
+    for sort, order in [("newest", ["d1", "d0", "u1"]), ("oldest", ["d0", "d1", "u1"])]:
+        response = service.search(SearchRequest(q="", sort=sort))
+        assert [r["id"] for r in response["results"]] == order
+    response = service.search(SearchRequest(q="talks"))
+    assert response["total"] == 3
+    assert {r["id"]: r["published"] for r in response["results"]}["u1"] is None
+    assert response["facets"]["published"] == [{"value": "2016-03", "count": 1}, {"value": "2020-05", "count": 1}]
+    dated_only = service.search(SearchRequest(q="talks", date_to=date(2030, 1, 1)))
+    assert {r["id"] for r in dated_only["results"]} == {"d0", "d1"}
+    assert service.article("u1")["published"] is None
+    assert service.health()["documents"] == 3
+
+
+def test_undated_article_survives_merge_and_delete(tmp_path):
+    write(tmp_path, [UNDATED], [DATED], [OLDER])
+    indexer.open_index(tmp_path).optimize()          # one segment: the undated document among dated ones
+    service = Service(tmp_path)
+    assert [r["id"] for r in service.search(SearchRequest(q="", sort="newest"))["results"]] == ["d1", "d0", "u1"]
+    service.write(delete_ids=["u1"])                 # deleted, but still stored in the segment
+    assert [r["id"] for r in Service(tmp_path).search(SearchRequest(q=""))["results"]] == ["d1", "d0"]
+
+
+def test_empty_index_answers_every_read(tmp_path):
+    indexer.open_index(tmp_path, create=True)
+    service = Service(tmp_path)
+    response = service.search(SearchRequest(q="talks"))
+    assert (response["total"], response["results"]) == (0, [])
+    assert all(buckets == [] for buckets in response["facets"].values())
+    assert service.health() == {"status": "ok", "documents": 0, "index_version": 0}
+    assert service.facet_values("person") == []
+    assert service.article("d1") is None and service.similar("d1") is None
+    service.write([articles.from_record(DATED)])
+    assert [r["id"] for r in service.search(SearchRequest(q="talks"))["results"]] == ["d1"]
+
+
+def test_serving_a_folder_without_index_says_so(tmp_path, caplog):
+    Service(tmp_path / "mistyped")
+    assert "no index in" in caplog.text
