@@ -55,6 +55,7 @@ class Cue:
 @dataclass
 class Taxonomy:
     labels: dict = field(default_factory=dict)
+    boosts: dict = field(default_factory=dict)     # slug -> how much its evidence weighs (topics.ini "boost")
     by_first: dict = field(default_factory=lambda: {mode: defaultdict(list) for mode in ("exact", "full", "content")})
 
 
@@ -94,6 +95,7 @@ def taxonomy() -> Taxonomy:
     for slug in parser.sections():
         section = parser[slug]
         found.labels[slug] = section["label"]
+        found.boosts[slug] = float(section.get("boost", "1.0"))
         for strength in ("strong", "weak", "not"):
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
@@ -215,7 +217,8 @@ def tag(title: str, body: str) -> Tagged:
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
     by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
-    scores = {slug: round(score(found), 3) for slug, found in by_slug.items()}
+    boosts = taxonomy().boosts
+    scores = {slug: round(score(found) * boosts[slug], 3) for slug, found in by_slug.items()}
     words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
     need = threshold(words)
     top = max(scores.values(), default=0.0)
