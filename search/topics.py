@@ -13,6 +13,7 @@ one-line item gets its topic and a long article is not tagged with every passing
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -159,8 +160,12 @@ def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[
                 found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
     if not counters:
         return found
+    starts = [w.start for w in words]
+    cancelled = defaultdict(set)              # slug -> indexes of the words a counter-cue covers
+    for slug, start, end in counters:
+        cancelled[slug].update(range(bisect_left(starts, start), bisect_left(starts, end)))
     return [hit for hit in found
-            if not any(slug == hit.cue.slug and start < hit.end and hit.start < end for slug, start, end in counters)]
+            if cancelled[hit.cue.slug].isdisjoint(range(bisect_left(starts, hit.start), bisect_left(starts, hit.end)))]
 
 
 def _lead_end(body: str) -> int:
@@ -182,9 +187,15 @@ def threshold(word_count: int) -> float:
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
     """Drop a hit that lies inside a longer hit of the same topic ("ties" in "ties with")."""
-    return [hit for hit in hits if not any(
-        other is not hit and other.field == hit.field and other.start <= hit.start and hit.end <= other.end
-        and (other.end - other.start, other.weight) > (hit.end - hit.start, hit.weight) for other in hits)]
+    kept: list[Hit] = []
+    # Longest first at each start: a later hit inside the last kept span is covered by it.
+    for hit in sorted(hits, key=lambda h: (h.field, h.start, -(h.end - h.start), -h.weight)):
+        last = kept[-1] if kept else None
+        if last is not None and last.field == hit.field and hit.end <= last.end and (
+                last.end - last.start, last.weight) > (hit.end - hit.start, hit.weight):
+            continue
+        kept.append(hit)
+    return kept
 
 
 def score(hits: list[Hit]) -> float:
