@@ -273,7 +273,7 @@ def _cities(text: str, tokens: list, covered: set, named: set, gaz, table: Place
             i += 1
             continue
         end, kind, value = hit
-        if _part_of_name(text, tokens, i, end, gaz, table) or _after_name_word(text, tokens, i, table):
+        if _part_of_name(tokens, i, end, gaz, table) or _after_name_word(text, tokens, i, table):
             i = end
             continue
         region = _region_after(tokens, end, table)
@@ -307,18 +307,13 @@ def _place_at(tokens: list, i: int, table: Places):
         words = tuple(t.low for t in span)
         if words in table.regions:
             return i + length, "region", table.regions[words]
-        if words in table.cities and (length > 1 or span[0].key == fold_city(table.cities[words][0].name)
+        if words in table.cities and (length > 1 or span[0].key == entities.fold(table.cities[words][0].name)
                                       or span[0].key.isupper()):
             return i + length, "city", table.cities[words]
     return None
 
 
-def fold_city(name: str) -> str:
-    """Return the matching form of a one-word city name."""
-    return entities.fold(name)
-
-
-def _part_of_name(text: str, tokens: list, start: int, end: int, gaz, table: Places) -> bool:
+def _part_of_name(tokens: list, start: int, end: int, gaz, table: Places) -> bool:
     """Tell whether a place name sits inside a longer name ("Kingston Technology", "John Kent")."""
     if start > 0 and tokens[start].joined and not tokens[start].spaced and tokens[start - 1].capitalized:
         return True                                                # KwaZulu-Natal
