@@ -294,14 +294,16 @@ def build(record: dict, fallback_id: str) -> Article:
     title, body = record["title"], record["body"]
     if len(title.split()) > MAX_TITLE_WORDS:
         title = " ".join(title.split()[:MAX_TITLE_WORDS]) + "…"
-    found = entities.extract(title, body)
+    published = normalize_date(record.get("published"))
+    # The date decides which namesake a bare surname means (Stoltenberg in 1987 or 2015).
+    found = entities.extract(title, body, int(published[:4]) if published else None)
     return Article(
         id=str(record.get("id") or fallback_id),
         title=title,
         body=body,
         source=canonical_source(record.get("source")),
         url=record.get("url") or None,
-        published=normalize_date(record.get("published")),
+        published=published,
         persons=found.persons,
         countries=found.countries,
         topics=found.topics,

@@ -3,9 +3,8 @@
 Names are matched as token sequences in one trie that holds every alias of every
 person and country, the news sources and the "mask" phrases that only look like a
 country (Korean Peninsula). At each token the longest match wins, so "Papua New
-Guinea" beats "Guinea" and "Israel Katz" beats "Israel". People outside the gazetteer
-are taken from context: a known given name and a surname next to a role word, a
-reporting verb or an appositive ("Dmitry Suslov, deputy director of ...").
+Guinea" beats "Guinea" and "Israel Katz" beats "Israel". People, with those outside
+the gazetteer, are found and resolved in search.persons.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import data, places, topics
+from search import data, persons, places, topics
 
 TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|,")
 # What may stand between two tokens of one name: spaces, hyphens, brackets
@@ -25,13 +24,16 @@ POSSESSIVE_RE = re.compile(r"['’]s$")
 END = "\0"
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Strip accents and dots, unify apostrophes: the matching form of a token."""
+    if text.isascii():
+        return text.replace(".", "")              # the common case, without Unicode decomposition
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace(".", ""))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     text: str
     key: str          # folded, case kept
@@ -39,10 +41,11 @@ class Token:
     end: int
     joined: bool      # may continue the name begun by the previous token
     spaced: bool      # only white space separates it from the previous token
+    low: str = ""     # the key lower-cased
 
-    @property
-    def low(self) -> str:
-        return self.key.lower()
+    def __post_init__(self):
+        if not self.low:
+            self.low = self.key.lower()
 
     @property
     def capitalized(self) -> bool:
@@ -53,20 +56,30 @@ class Token:
         return len(self.key) == 1 and self.key.isupper()
 
 
+@lru_cache(maxsize=200_000)
+def _lower(key: str) -> str:
+    return key.lower()
+
+
 def tokenize(text: str) -> list[Token]:
     """Split text into name-matching tokens, noting what separates each from the last."""
     tokens: list[Token] = []
     last_end = 0
     for match in TOKEN_RE.finditer(text):
         word = match.group()
-        gap = text[last_end:match.start()]
+        start, end = match.span()
         previous = tokens[-1] if tokens else None
-        joined = bool(JOINABLE_RE.match(gap)) or (
-            previous is not None and previous.initial and gap.strip() == ".")
-        key = fold(POSSESSIVE_RE.sub("", word)) if word != "," else ","
-        tokens.append(Token(word, key, match.start(), match.end(),
-                            joined and previous is not None, gap.isspace() and previous is not None))
-        last_end = match.end()
+        if previous is None:
+            joined = spaced = False
+        elif start - last_end == 1 and text[last_end] == " ":
+            joined = spaced = True                    # the common case, without the regexes
+        else:
+            gap = text[last_end:start]
+            joined = bool(JOINABLE_RE.match(gap)) or (previous.initial and gap.strip() == ".")
+            spaced = gap.isspace()
+        key = word if word == "," else fold(POSSESSIVE_RE.sub("", word) if "'" in word or "’" in word else word)
+        tokens.append(Token(word, key, start, end, joined, spaced, _lower(key)))
+        last_end = end
     return tokens
 
 
@@ -125,8 +138,11 @@ def _variants(name: str, groups: dict[str, list[str]]) -> list[str]:
 
 
 def surname(name: str) -> str:
-    """Return the matching form of a person's last name ("Wikipedia (qualifier)" aside)."""
-    return tokenize(re.sub(r"\s*\(.*\)$", "", name))[-1].key
+    """Return the matching form of a person's last name (qualifiers, "of Jordan" and "II" aside)."""
+    words = tokenize(re.sub(r"\s*\(.*\)$|\s+of\s.*$", "", name))
+    while len(words) > 1 and words[-1].key in ("II", "III", "IV", "Jr", "Sr"):
+        words.pop()
+    return words[-1].key
 
 
 def _load_people(gaz: Gazetteer) -> None:
@@ -141,8 +157,9 @@ def _load_people(gaz: Gazetteer) -> None:
         for alias in aliases:
             for variant in _variants(alias, groups):
                 gaz.add(variant, Entry("person", name, variant))
-        # A bare surname only counts where the article also names the person in full.
-        last = surname(name)
+        # A bare surname only counts where the article also names the person in full
+        # (or, shared, the article's year picks one: search.persons).
+        last = row.get("surname") or surname(name)
         gaz.surnames[last].add(name)
         gaz.add(last, Entry("surname", name, last, explicit=False))
 
@@ -254,61 +271,6 @@ def _neighbours_ok(entry: Entry, tokens: list[Token], start: int, end: int, gaz:
     return not (after is not None and after.capitalized and after.low not in gaz.roles)
 
 
-def _find_people(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
-    # Unresolved surnames do not hide a name from the context finder ("Gabriel Attal").
-    covered = {i for m in matches if any(e.kind != "surname" for e in m.entries)
-               for i in range(m.start, m.end)}
-    found = _unique(value for m in matches if m.end - m.start > 1 for value in m.values("person"))
-    found = _unique(found + _people_from_context(tokens, covered, gaz))
-    by_surname = {surname(name): name for name in found}
-    for m in matches:
-        if m.end - m.start > 1 or m.values("person") == [] and m.values("surname") == []:
-            continue
-        # The article's own full mention decides what a bare surname means ("Clinton");
-        # otherwise only an unambiguous alias listed on its own counts ("Obama").
-        name = by_surname.get(tokens[m.start].key)
-        explicit = m.values("person")
-        if name is None and len(explicit) == 1:
-            name = explicit[0]
-        if name is not None and name not in found:
-            found.append(name)
-    return found
-
-
-def _people_from_context(tokens: list[Token], covered: set[int], gaz: Gazetteer) -> list[str]:
-    """Find people outside the gazetteer: given name + surname in a role context."""
-    people = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if i in covered or token.key not in gaz.given_names:
-            i += 1
-            continue
-        j = i + 1
-        while (j < len(tokens) and j - i < 3 and j not in covered and tokens[j].joined
-               and tokens[j].capitalized and tokens[j].key.isalpha() and tokens[j].key not in gaz.org_words):
-            j += 1
-        if j - i >= 2 and _in_role_context(tokens, i, j, gaz):
-            people.append(" ".join(t.text for t in tokens[i:j]))
-            i = j
-        else:
-            i += 1
-    return people
-
-
-def _in_role_context(tokens: list[Token], start: int, end: int, gaz: Gazetteer) -> bool:
-    before = tokens[start - 1].low if start > 0 else ""
-    after = [t.low for t in tokens[end:end + 4]]
-    if before in gaz.roles:
-        return True                                   # spokesman Dmitry Peskov
-    if after[:1] and after[0] in gaz.verbs:
-        return True                                   # Mikhail Remizov said
-    if after[:1] == [","]:
-        rest = [w for w in after[1:] if w not in ("a", "an", "the", "deputy", "senior", "former")]
-        return bool(rest) and (rest[0] in gaz.roles or rest[0] in gaz.verbs)
-    return False
-
-
 def _unique(values) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
@@ -324,23 +286,23 @@ class Entities:
     evidence: list = field(default_factory=list)
 
 
-def extract(title: str, body: str) -> Entities:
-    """Find the persons, countries and topics of an article, with the evidence for each."""
+def extract(title: str, body: str, year: int | None = None) -> Entities:
+    """Find the persons, countries and topics of an article published in a year, with the evidence."""
     gaz = gazetteer()
     text = f"{title}\n\n{body}"
     tokens = tokenize(text)
     matches = _scan(tokens, gaz)
-    people = _find_people(matches, tokens, gaz)
+    people = persons.find(tokens, matches, text, gaz, year)
     found = places.find(text, tokens, matches, gaz)
     tagged = topics.tag(title, body)
-    evidence = [_evidence("person", name, start, end, "gazetteer", len(title))
-                for name, start, end in _person_spans(people, matches, tokens, text)]
+    evidence = persons.evidence(people, tokens, len(title))
     evidence += [_evidence("country", country, start, end, rule, len(title))
                  for country, start, end, rule in found.evidence]
     evidence += [{"facet": "topic", "value": slug, "field": hit.field, "start": hit.start, "end": hit.end,
                   "rule": f"{hit.cue.strength}:{hit.cue.phrase}", "score": round(hit.weight, 3)}
                  for slug in tagged.topics for hit in tagged.hits[slug]]
-    return Entities(persons=people, countries=found.countries, topics=tagged.topics, evidence=evidence)
+    return Entities(persons=_unique(m.value for m in people), countries=found.countries, topics=tagged.topics,
+                    evidence=evidence)
 
 
 def _evidence(facet: str, value: str, start: int, end: int, rule: str, title_length: int) -> dict:
@@ -351,22 +313,6 @@ def _evidence(facet: str, value: str, start: int, end: int, rule: str, title_len
         field_name, offset = "body", title_length + 2
     return {"facet": facet, "value": value, "field": field_name, "start": start - offset,
             "end": end - offset, "rule": rule, "score": None}
-
-
-def _person_spans(people: list[str], matches: list[Match], tokens: list[Token], text: str):
-    """Yield (name, start, end) for each mention of an extracted person."""
-    wanted = set(people)
-    seen = set()
-    for m in matches:
-        for entry in m.entries:
-            if entry.kind in ("person", "surname") and entry.value in wanted:
-                seen.add(entry.value)
-                yield entry.value, tokens[m.start].start, tokens[m.end - 1].end
-                break
-    for name in people:
-        if name not in seen:
-            for hit in re.finditer(re.escape(name), text):
-                yield name, hit.start(), hit.end()
 
 
 def known_source(name: str) -> str | None:

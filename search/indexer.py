@@ -15,7 +15,7 @@ from typing import Iterable
 from whoosh import index
 from whoosh.index import LockError
 
-from search import schema
+from search import person_names, schema
 from search.articles import Article
 
 INDEX_NAME = "MAIN"
@@ -73,6 +73,7 @@ class Indexer:
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
         self.ix = open_index(self.index_dir, create=True)
+        self._names: person_names.NameTable | None = None
 
     def _writer(self):
         try:
@@ -96,6 +97,8 @@ class Indexer:
                 # Whoosh's update only replaces committed documents, so within a
                 # batch the last article with an id wins here.
                 latest = {article.id: article for article in articles}
+                for article in self._respell(latest, searcher):
+                    writer.update_document(**schema.to_document(article))
                 for article in latest.values():
                     # A new id is added directly: update_document would search every
                     # segment for it again.
@@ -109,11 +112,34 @@ class Indexer:
             writer.commit()
         except BaseException:
             writer.cancel()
+            self._names = None                        # it may hold names that were not committed
             raise
         _fsync_new_files(self.index_dir, before)
         self.ix = open_index(self.index_dir)
         result.version = version(self.ix)
         return result
+
+    def _respell(self, latest: dict[str, Article], searcher) -> list[Article]:
+        """Give the batch's people their index-wide spelling; return stored articles to respell."""
+        if self._names is None:
+            self._names = person_names.from_index(searcher)
+        names = [name for article in latest.values() for name in article.persons]
+        touched = {person_names.words(name)[-1] for name in names if person_names.words(name)}
+        before = {name: self._names.canonical(name) for surname in touched
+                  for name in self._names.by_surname.get(surname, ())}
+        self._names.add(names)
+        for article in latest.values():
+            article.persons = self._names.resolve(article.persons)
+        # A fuller spelling in this batch ("Ingrid Halvorsen") respells stored articles ("Halvorsen").
+        changed = [name for name, old in before.items() if self._names.canonical(name) != old]
+        stale: dict[str, Article] = {}
+        for name in changed:
+            for fields in searcher.documents(person=name):
+                if fields["id"] not in latest and fields["id"] not in stale:
+                    stored = schema.to_article(fields)
+                    stored.persons = self._names.resolve(stored.persons)
+                    stale[stored.id] = stored
+        return list(stale.values())
 
     def delete(self, ids: Iterable[str]) -> WriteResult:
         """Delete articles by id in one atomic commit."""

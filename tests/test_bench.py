@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bench import common, generate, http, index, quality, report, search
+from bench import common, extract, generate, http, index, quality, report, search
 
 
 def test_generator_is_reproducible_and_news_like(tmp_path):
@@ -43,6 +43,12 @@ def test_index_benchmark(out):
     figures = index.run(150, out)
     assert figures["chancery"]["articles_per_s"] > 0 and figures["plain_whoosh"]["articles_per_s"] > 0
     assert figures["chancery"]["index_mb"] > 0 and figures["speed_ratio"] > 0
+
+
+def test_extract_benchmark(out):
+    figures = extract.run(60)
+    assert figures["shipped"]["articles_per_s"] > 0 and figures["without_tagger"]["articles_per_s"] > 0
+    assert figures["shipped"]["words_per_article"] > 200 and figures["tagger_cost_ratio"] > 0
 
 
 def test_search_benchmark(out):
