@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api.params import FACET_PARAMS, SEARCH_PARAMS, SIMILAR_PARAMS, Param, _date, _int
+from api.params import ARTICLE_PARAMS, FACET_PARAMS, SEARCH_PARAMS, SIMILAR_PARAMS, Param, _bool, _date, _int
 from chancery import __version__
 
 PATH = Path(__file__).with_name("openapi.json")
@@ -21,7 +21,8 @@ def ref(name: str) -> dict:
 
 
 def parameter(param: Param) -> dict:
-    scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"}}
+    scalars = {_int: {"type": "integer"}, _date: {"type": "string", "format": "date"},
+               _bool: {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}}
     scalar = {**scalars.get(param.type, {"type": "string"}), **(param.bounds or {})}
     schema = {"type": "array", "items": scalar} if param.repeatable else scalar
     spec = {"name": param.name, "in": "query", "required": False, "schema": schema,
@@ -62,16 +63,35 @@ def obj(properties: dict, required: list[str] | None = None, extra: bool = False
             "additionalProperties": extra}
 
 
+ARTICLE = {
+    "id": {"type": "string"}, "title": {"type": "string"}, "body": {"type": "string"},
+    "source": NULLABLE_STRING, "url": NULLABLE_STRING, "published": {**NULLABLE_STRING, "format": "date"},
+    "persons": STRINGS, "countries": STRINGS, "topics": STRINGS,
+}
+
 SCHEMAS = {
     "Error": obj({"error": obj({
         "status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"},
         "parameter": {"type": "string"}, "details": {"type": "array", "items": {"type": "object"}},
     }, ["status", "code", "message"])}),
-    "Article": obj({
-        "id": {"type": "string"}, "title": {"type": "string"}, "body": {"type": "string"},
-        "source": NULLABLE_STRING, "url": NULLABLE_STRING, "published": {**NULLABLE_STRING, "format": "date"},
-        "persons": STRINGS, "countries": STRINGS, "topics": STRINGS,
+    "Article": obj(ARTICLE),
+    "Span": obj({
+        "field": {"type": "string", "enum": ["title", "body"]},
+        "start": {"type": "integer", "description": "Character offset in that field's text."},
+        "end": {"type": "integer", "description": "Character offset just past the span."},
+        "text": {"type": "string"},
+        "rule": {"type": "string", "description": "gazetteer, dateline, city, region, organisation, "
+                 "strong:<cue>, weak:<cue> ..."},
+        "score": {"type": "number", "nullable": True, "description": "A topic cue's weight where it stands."},
     }),
+    "Explain": obj({
+        "persons": {"type": "object", "additionalProperties": {"type": "array", "items": ref("Span")}},
+        "countries": {"type": "object", "additionalProperties": {"type": "array", "items": ref("Span")}},
+        "topics": {"type": "object", "additionalProperties": obj({
+            "label": {"type": "string"}, "score": {"type": "number", "nullable": True},
+            "threshold": {"type": "number"}, "spans": {"type": "array", "items": ref("Span")}})},
+    }),
+    "ExplainedArticle": obj({**ARTICLE, "explain": ref("Explain")}, list(ARTICLE)),
     "Result": obj({
         "id": {"type": "string"}, "title": {"type": "string"}, "source": NULLABLE_STRING,
         "published": {**NULLABLE_STRING, "format": "date"}, "url": NULLABLE_STRING, "score": {"type": "number"},
@@ -138,8 +158,9 @@ def document() -> dict:
                     "application/x-ndjson": {"schema": {"type": "string"}}}},
                 "responses": {"200": ok("WriteResult", "Written and searchable"), **errors(400, 401, 403, 413, 503)}}},
             "/api/articles/{id}": {
-                "get": {"summary": "One whole article with its entities", "parameters": [ID],
-                        "responses": {"200": ok("Article", "The article"), **errors(400, 404)}},
+                "get": {"summary": "One whole article with its entities (and, with explain=true, their evidence)",
+                        "parameters": [ID] + [parameter(p) for p in ARTICLE_PARAMS],
+                        "responses": {"200": ok("ExplainedArticle", "The article"), **errors(400, 404)}},
                 "delete": {"summary": "Remove an article", "parameters": [ID], "security": [{"bearer": []}],
                            "responses": {"200": ok("Deleted", "Removed"), **errors(401, 403, 404, 503)}}},
             "/api/articles/{id}/similar": {"get": {

@@ -34,6 +34,13 @@ def _date(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _bool(text: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.lower() not in words:
+        raise ValueError(text)
+    return words[text.lower()]
+
+
 SEARCH_PARAMS = [
     Param("q", description="Query text; empty means all articles. Operators only where meant; any other "
                            "text is words. Past 20,000 characters the rest is not read."),
@@ -48,6 +55,8 @@ SEARCH_PARAMS = [
     Param("per_page", _int, description="Results per page, 1-100, default 10.", bounds=_range(1, MAX_PER_PAGE)),
     Param("facet_size", _int, description="Values per facet, 1-100, default 10.", bounds=_range(1, MAX_FACET_SIZE)),
 ]
+ARTICLE_PARAMS = [Param("explain", _bool, description="true: add the evidence (spans, rules, scores) behind "
+                        "each person, country and topic.")]
 SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.", bounds=_range(1, 50))]
 FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
                 Param("size", _int, description="Values returned, 1-100, default 10.", bounds=_range(1, 100))]
@@ -71,7 +80,8 @@ def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
         try:
             typed = [param.type(value) for value in raw]
         except ValueError:
-            kind = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)"}.get(param.type, "valid")
+            kinds = {_int: "a whole number", _date: "an ISO date (YYYY-MM-DD)", _bool: "true or false"}
+            kind = kinds.get(param.type, "valid")
             raise ApiError(400, "invalid_parameter", f"{name} must be {kind}", parameter=name) from None
         values[name] = typed if param.repeatable else typed[0]
     return values

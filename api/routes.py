@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_from_
 
 from api import params
 from api.errors import ApiError
-from search import articles, indexer
+from search import articles, evidence, indexer
 from search.query import QueryError
 
 bp = Blueprint("api", __name__)
@@ -47,10 +47,12 @@ def _search(args):
 
 @bp.get("/api/articles/<doc_id>")
 def article(doc_id):
-    params.read(request.args, [])
+    values = params.read(request.args, params.ARTICLE_PARAMS)
     found = service().article(doc_id)
     if found is None:
         raise ApiError(404, "not_found", f"no article with id {doc_id!r}")
+    if values.get("explain"):
+        found["explain"] = evidence.explain(found)
     return jsonify(found)
 
 

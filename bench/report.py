@@ -33,7 +33,8 @@ def _machine(entry: dict) -> str:
 def render(results_dir: Path) -> str:
     """Return the Markdown report."""
     found = _load(results_dir)
-    sizes = sorted({size for name, size in found if name != "relevance"}, key=lambda s: (len(s), s))
+    sizes = sorted({size for name, size in found if name not in ("relevance", "quality")},
+                   key=lambda s: (len(s), s))
     lines = ["# Benchmark results", "",
              "Written by the benchmark scripts (`bench/README.md` says how to run each); do not edit by hand.", ""]
     lines += ["## Targets", "", "| target | size | figure | target | verdict |", "|---|---|---|---|---|"]
@@ -118,6 +119,7 @@ def render(results_dir: Path) -> str:
     relevance = found.get(("relevance", "ir"))
     if relevance:
         lines += _relevance(relevance)
+    lines += _quality(found.get(("quality", "dev")))
     return "\n".join(lines) + "\n"
 
 
@@ -144,3 +146,28 @@ def _relevance(entry: dict) -> list[str]:
               f"below 0.98 ({_verdict(lowest >= 0.98)}: lowest {lowest}×), no refused query "
               f"({_verdict(f['refused'] == 0)}: {f['refused']}).", ""]
     return lines
+
+
+QUALITY_ROWS = [("entities", "person recall", "person_recall"), ("entities", "person precision", "person_precision"),
+                ("entities", "country recall", "country_recall"),
+                ("entities", "country precision", "country_precision"),
+                ("topics", "topic micro precision", "topic_micro_precision"),
+                ("topics", "topic micro recall", "topic_micro_recall"),
+                ("topics", "topic macro F1", "topic_macro_f1"), ("topics", "topics per article", "topics_per_article")]
+
+
+def _quality(entry: dict | None) -> list[str]:
+    """Render the dev-set extraction figures of `python -m bench.quality`."""
+    if not entry:
+        return []
+    sets = entry["figures"]["sets"]
+    lines = [f"## Extraction quality on the dev sets ({_machine(entry)})", "",
+             f"Command: `{entry['figures']['command']}` (a fresh index of each set, then its own evaluate.py).", "",
+             "| set | figure | value |", "|---|---|---|"]
+    for name, label, key in QUALITY_ROWS:
+        if name in sets and key in sets[name]["figures"]:
+            lines.append(f"| {name} | {label} | {sets[name]['figures'][key]} |")
+    for name, result in sets.items():
+        lines += ["", f"### {name}: evaluator report", "", f"`{result['command']}`", "", "```",
+                  result["report"], "```"]
+    return lines + [""]

@@ -1,4 +1,4 @@
-"""The chancery command: index, export, stats."""
+"""The chancery command: index, export, explain, stats."""
 from __future__ import annotations
 
 import html
@@ -14,7 +14,7 @@ import click
 from tqdm import tqdm
 
 from chancery import settings
-from search import articles, indexer, schema, searcher
+from search import articles, evidence, indexer, schema, searcher
 from search import batch as batch_reader
 from search.query import QueryError
 
@@ -100,6 +100,21 @@ def export_command(**options):
     with _open(config["index_dir"]).searcher() as searcher:
         for fields in sorted(searcher.all_stored_fields(), key=lambda f: f["id"]):
             click.echo(json.dumps(schema.to_article(fields).to_dict(), ensure_ascii=False))
+
+
+@cli.command("explain")
+@click.argument("doc_id")
+@setting_option("index_dir")
+def explain_command(doc_id, **options):
+    """Show why an article has its persons, countries and topics: spans, rules, scores."""
+    config = load_settings(options)
+    with _open(config["index_dir"]).searcher() as searcher:
+        fields = searcher.document(id=doc_id)
+    if fields is None:
+        raise click.ClickException(f"no article with id {doc_id!r}")
+    article = schema.to_article(fields).to_dict()
+    click.echo(json.dumps({"id": doc_id, "title": article["title"], "explain": evidence.explain(article)},
+                          ensure_ascii=False, indent=2))
 
 
 @cli.command("stats")

@@ -14,14 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import analysis, data, persons
+from search import data, persons, places, topics
 
 TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|,")
 # What may stand between two tokens of one name: spaces, hyphens, brackets
 # ("[Sergey] Lavrov").
 JOINABLE_RE = re.compile(r"^[\s\-‐‑–\[\]()]*$")
 POSSESSIVE_RE = re.compile(r"['’]s$")
-MIN_WEAK_CUES = 3
 END = "\0"
 
 
@@ -116,9 +115,7 @@ class Gazetteer:
     verbs: frozenset = frozenset()
     org_words: frozenset = frozenset()
     agreement_words: frozenset = frozenset()
-    topics: dict = field(default_factory=dict)
-    topic_cues: dict = field(default_factory=lambda: defaultdict(list))
-    country_codes: dict = field(default_factory=dict)
+    topics: dict = field(default_factory=dict)                        # slug -> label, from search.topics
     aliases: dict = field(default_factory=lambda: defaultdict(set))   # canonical -> spellings
 
     def add(self, alias: str, entry: Entry) -> None:
@@ -167,30 +164,6 @@ def _load_people(gaz: Gazetteer) -> None:
         gaz.add(last, Entry("surname", name, last, explicit=False))
 
 
-def _load_countries(gaz: Gazetteer) -> None:
-    for row in data.table("countries.tsv"):
-        name, flag = row["name"].lstrip("~"), "~" if row["name"].startswith("~") else ""
-        gaz.country_codes[row["code"].upper()] = name
-        gaz.add(name, Entry("country", name, name, flag))
-        for column in ("names", "demonyms", "seats"):
-            for alias in data.split_list(row[column]):
-                alias_flag = alias[0] if alias[0] in "~?" else ""
-                alias = alias.lstrip("~?")
-                gaz.add(alias, Entry("country", name, alias, alias_flag, seat=column == "seats"))
-
-
-def _load_topics(gaz: Gazetteer) -> None:
-    parser = data.ini("topics.ini")
-    for slug in parser.sections():
-        section = parser[slug]
-        gaz.topics[slug] = section["label"]
-        for strength in ("strong", "weak"):
-            for cue in data.split_list(section.get(strength, "")):
-                stems = tuple(analysis.terms(cue))
-                if stems:
-                    gaz.topic_cues[stems[0]].append((stems, slug, strength))
-
-
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Load every entity data file once."""
@@ -203,28 +176,28 @@ def gazetteer() -> Gazetteer:
         agreement_words=frozenset(w.lower() for w in data.words("agreement_words.txt")),
     )
     _load_people(gaz)
-    _load_countries(gaz)
+    places.load_countries(gaz)
     for phrase in data.lines("masks.txt"):
         gaz.add(phrase.strip(), Entry("mask", "", phrase.strip()))
     for row in data.table("sources.tsv"):
         for alias in [row["name"]] + data.split_list(row["aliases"]):
             gaz.add(alias, Entry("source", row["name"], alias))
-    _load_topics(gaz)
+    gaz.topics = topics.labels()
     return gaz
 
 
 def canonical_country(value: str) -> str | None:
     """Return the canonical country for a name, alias, demonym or ISO code, if any."""
-    by_code = gazetteer().country_codes
-    return by_code.get(value.strip().upper()) or _canonical(value, "country")
+    return places.canonical_country(value)
 
 
 def canonical_person(value: str) -> str | None:
     """Return the canonical person for a name or alias, if any."""
-    return _canonical(value, "person")
+    return canonical(value, "person")
 
 
-def _canonical(value: str, kind: str) -> str | None:
+def canonical(value: str, kind: str) -> str | None:
+    """Return the one canonical value of a kind that a spelling names, if exactly one."""
     tokens = tokenize(value)
     node = gazetteer().trie
     for token in tokens:
@@ -298,41 +271,11 @@ def _neighbours_ok(entry: Entry, tokens: list[Token], start: int, end: int, gaz:
     return not (after is not None and after.capitalized and after.low not in gaz.roles)
 
 
-def _find_countries(matches: list[Match], tokens: list[Token], gaz: Gazetteer) -> list[str]:
-    readings = [(m, entry) for m in matches if m.values("country")
-                for entry in m.entries if entry.kind == "country"]
-    # A capital named in an agreement ("Minsk agreements") stands for it all article long.
-    agreements = {entry.alias for m, entry in readings if entry.seat and m.end < len(tokens)
-                  and tokens[m.end].low in gaz.agreement_words}
-    readings = [(m, entry) for m, entry in readings if entry.alias not in agreements]
-    confirmed = {entry.value for _, entry in readings if entry.flag != "?"}
-    return _unique(entry.value for _, entry in readings if entry.flag != "?" or entry.value in confirmed)
-
-
 def _unique(values) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
         seen.setdefault(value, None)
     return list(seen)
-
-
-def find_topics(text: str) -> list[str]:
-    """Return the topic slugs with enough cue evidence in a text."""
-    evidence = topic_evidence(text)
-    return [slug for slug in gazetteer().topics
-            if evidence[slug]["strong"] or len(evidence[slug]["weak"]) >= MIN_WEAK_CUES]
-
-
-def topic_evidence(text: str) -> dict[str, dict[str, set]]:
-    """Return, per topic, the distinct strong and weak cues found in a text."""
-    gaz = gazetteer()
-    stems = analysis.terms(text)
-    evidence = {slug: {"strong": set(), "weak": set()} for slug in gaz.topics}
-    for i, term in enumerate(stems):
-        for cue, slug, strength in gaz.topic_cues.get(term, ()):
-            if tuple(stems[i:i + len(cue)]) == cue:
-                evidence[slug][strength].add(" ".join(cue))
-    return evidence
 
 
 @dataclass(frozen=True)
@@ -344,18 +287,32 @@ class Entities:
 
 
 def extract(title: str, body: str, year: int | None = None) -> Entities:
-    """Find the persons, countries and topics of an article published in a year."""
+    """Find the persons, countries and topics of an article published in a year, with the evidence."""
     gaz = gazetteer()
     text = f"{title}\n\n{body}"
     tokens = tokenize(text)
     matches = _scan(tokens, gaz)
     people = persons.find(tokens, matches, text, gaz, year)
-    return Entities(
-        persons=_unique(m.value for m in people),
-        countries=_find_countries(matches, tokens, gaz),
-        topics=find_topics(text),
-        evidence=persons.evidence(people, tokens, len(title)),
-    )
+    found = places.find(text, tokens, matches, gaz)
+    tagged = topics.tag(title, body)
+    evidence = persons.evidence(people, tokens, len(title))
+    evidence += [_evidence("country", country, start, end, rule, len(title))
+                 for country, start, end, rule in found.evidence]
+    evidence += [{"facet": "topic", "value": slug, "field": hit.field, "start": hit.start, "end": hit.end,
+                  "rule": f"{hit.cue.strength}:{hit.cue.phrase}", "score": round(hit.weight, 3)}
+                 for slug in tagged.topics for hit in tagged.hits[slug]]
+    return Entities(persons=_unique(m.value for m in people), countries=found.countries, topics=tagged.topics,
+                    evidence=evidence)
+
+
+def _evidence(facet: str, value: str, start: int, end: int, rule: str, title_length: int) -> dict:
+    """Describe a span of the title + blank line + body text by its field and offsets there."""
+    if start < title_length:
+        field_name, offset = "title", 0
+    else:
+        field_name, offset = "body", title_length + 2
+    return {"facet": facet, "value": value, "field": field_name, "start": start - offset,
+            "end": end - offset, "rule": rule, "score": None}
 
 
 def known_source(name: str) -> str | None:
@@ -368,4 +325,4 @@ def known_source(name: str) -> str | None:
 
 def topic_label(slug: str) -> str | None:
     """Return the label of a topic slug, if it is one."""
-    return gazetteer().topics.get(slug)
+    return topics.topic_label(slug)

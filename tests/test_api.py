@@ -125,6 +125,37 @@ def test_article_and_similar(client):
     assert_error(client.get(f"/api/articles/{S001}/similar?size=0"), 400, "invalid_parameter", "size")
 
 
+@pytest.mark.parametrize("article_id", [S000, S001, S002, S003, S004])
+def test_explain_gives_spans_for_every_facet_value(client, article_id):
+    article = client.get(f"/api/articles/{article_id}?explain=true").get_json()
+    explain = article["explain"]
+    assert list(explain["persons"]) == article["persons"]
+    assert list(explain["countries"]) == article["countries"]
+    assert list(explain["topics"]) == article["topics"]
+    for key in ("persons", "countries"):
+        for value, spans in explain[key].items():
+            assert spans, f"{value} has no evidence"
+            for span in spans:
+                assert article[span["field"]][span["start"]:span["end"]] == span["text"]
+    for slug, why in explain["topics"].items():
+        assert why["score"] >= why["threshold"] and why["spans"], slug
+        assert all(span["rule"].split(":")[0] in ("strong", "weak") for span in why["spans"])
+
+
+@pytest.mark.parametrize("query, explained", [("", False), ("?explain=false", False), ("?explain=0", False),
+                                              ("?explain=true", True), ("?explain=1", True)])
+def test_explain_is_asked_for(client, query, explained):
+    assert ("explain" in client.get(f"/api/articles/{S001}{query}").get_json()) == explained
+
+
+@pytest.mark.parametrize("query, code", [("?explain=maybe", "invalid_parameter"),
+                                         ("?explain=true&explain=true", "invalid_parameter"),
+                                         ("?explains=true", "unknown_parameter")])
+def test_explain_errors(client, query, code):
+    parameter = "explains" if "explains" in query else "explain"
+    assert_error(client.get(f"/api/articles/{S001}{query}"), 400, code, parameter)
+
+
 @pytest.mark.parametrize("url, values", [
     ("/api/facets/person?prefix=lav", ["Sergey Lavrov"]),
     ("/api/facets/person?prefix=Sergei", ["Sergey Lavrov"]),

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bench import common, extract, generate, http, index, report, search
+from bench import common, extract, generate, http, index, quality, report, search
 
 
 def test_generator_is_reproducible_and_news_like(tmp_path):
@@ -118,3 +118,59 @@ def test_leave_one_collection_out_picks_the_best_elsewhere():
     assert tune.leave_one_out(found) == {"x": {"setting": "b", "held_out_ratio": 1.0},
                                          "y": {"setting": "a", "held_out_ratio": 0.9},
                                          "z": {"setting": "a", "held_out_ratio": 1.0}}
+
+
+QUALITY_DOCS = {
+    "entities": [
+        {"id": "e1", "title": "Mill closes in Ohio town", "body": "TOLEDO, Ohio, Oct 12 - A glass mill closed. "
+         "German buyers had left.", "persons": [], "places": ["TOLEDO", "Ohio"], "organizations": [],
+         "misc": ["German"]},
+        {"id": "e2", "title": "Talks in Ankara", "body": "Turkish and Greek envoys met in Ankara on Monday.",
+         "persons": [], "places": ["Ankara"], "organizations": [], "misc": ["Turkish", "Greek"]},
+    ],
+    "topics": [
+        {"id": "t1", "title": "Earthquake shakes coastal towns", "body": "Dozens of houses collapsed.",
+         "topics": ["disasters"], "judged": ["disasters", "trade"], "set": "mine"},
+        {"id": "t2", "title": "Central bank raises interest rates", "body": "The economy slowed.",
+         "topics": ["trade"], "judged": ["disasters", "trade"], "set": "mine"},
+    ],
+}
+
+
+@pytest.fixture
+def shared_copy(tmp_path):
+    """A shared/ folder with the dev sets' real evaluators and gold tables, and documents of our own."""
+    from conftest import SHARED_GOLD, skip_or_fail
+    dev = SHARED_GOLD.parent.parent / "dev"
+    if not (dev / "topics" / "evaluate.py").exists():
+        skip_or_fail("the shared dev evaluators are not here")
+    for name, docs in QUALITY_DOCS.items():
+        folder = tmp_path / "dev" / name
+        folder.mkdir(parents=True)
+        for source in (dev / name).glob("*"):
+            if source.suffix in (".py", ".tsv"):
+                (folder / source.name).write_bytes(source.read_bytes())
+        (folder / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return tmp_path
+
+
+def test_quality_scores_fresh_indexes_with_the_sets_evaluators(shared_copy):
+    entities = quality.score(shared_copy, "entities")
+    assert entities["figures"]["country_recall"] == 1.0
+    assert entities["figures"]["country_precision"] == 1.0
+    topics = quality.score(shared_copy, "topics")
+    assert topics["figures"]["topic_micro_precision"] == 1.0 and topics["figures"]["topic_macro_f1"] == 1.0
+    assert "evaluate.py export.jsonl" in topics["command"] and topics["report"].startswith("documents")
+
+
+def test_quality_section_renders(tmp_path):
+    results = tmp_path / "results"
+    figures = {"command": "python -m bench.quality", "sets": {"topics": {
+        "figures": quality.figures("micro      precision 0.9000  recall 0.5000  F1 0.6429  (TP 9, FP 1, FN 9)\n"
+                                   "macro F1   0.7000  (mean over the 16 slugs with gold positives)\n"),
+        "report": "documents 2 scored", "command": "chancery index ...", "index_seconds": 1.0}}}
+    common.save("quality", "dev", figures, results)
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "## Extraction quality on the dev sets" in text
+    assert "| topics | topic micro precision | 0.9 |" in text and "| topics | topic macro F1 | 0.7 |" in text
+    assert "## dev articles" not in text

@@ -9,7 +9,7 @@ from chancery.cli import cli
 from conftest import SEEDS, export
 
 
-@pytest.mark.parametrize("command", [[], ["index"], ["export"], ["stats"]])
+@pytest.mark.parametrize("command", [[], ["index"], ["export"], ["stats"], ["explain"]])
 def test_help(runner, command):
     result = runner.invoke(cli, command + ["--help"])
     assert result.exit_code == 0
@@ -126,6 +126,24 @@ def test_parallel_reading_gives_the_same_index(runner, tmp_path, seeds_copy, job
     rows = export(tmp_path / "ix")
     assert len(rows) == 454
     assert {"Sergey Lavrov", "John Kerry"} <= set(next(r for r in rows if r["id"] == "j7")["persons"])
+
+
+def test_explain(runner, seed_index):
+    article = next(row for row in export(seed_index) if row["countries"] and row["topics"])
+    result = runner.invoke(cli, ["explain", "--index-dir", str(seed_index), article["id"]])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["id"] == article["id"]
+    assert list(shown["explain"]["countries"]) == article["countries"]
+    assert list(shown["explain"]["topics"]) == article["topics"]
+    for value, spans in shown["explain"]["countries"].items():
+        assert all(article[s["field"]][s["start"]:s["end"]] == s["text"] for s in spans), value
+
+
+def test_explain_unknown_id(runner, seed_index):
+    result = runner.invoke(cli, ["explain", "--index-dir", str(seed_index), "no-such-id"])
+    assert result.exit_code != 0
+    assert "no article with id 'no-such-id'" in result.output
 
 
 def test_hostile_records_are_named_and_the_rest_indexed(runner, tmp_path):

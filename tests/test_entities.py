@@ -134,28 +134,6 @@ def test_never_a_person(text, name):
     assert all(not p.endswith(("University", "Institute")) for p in persons(text))
 
 
-@pytest.mark.parametrize("text, present, absent", [
-    ("The sides agreed a ceasefire and a cessation of hostilities.", "armed-conflict", "trade"),
-    ("The EU extended sanctions on Russia.", "sanctions", "trade"),
-    ("The extension of the START treaty was not discussed.", "arms-control", "energy"),
-    ("Hackers behind the cyber attack were charged with cybercrime.", "cybersecurity", "health"),
-    ("A plane crash killed 62 people.", "disasters", "armed-conflict"),
-    ("The pandemic forced vaccine trials.", "health", "disasters"),
-    ("Oil prices rose as OPEC cut output.", "energy", "health"),
-    ("Tariffs and trade deficit dominated.", "trade", "energy"),
-    ("Any steps may have disastrous consequences for the region.", None, "disasters"),
-    ("The Minsk agreement calls for political, economic and social measures.", None, "trade"),
-    ("The meeting took place in a business environment.", None, "trade"),
-    ("Presidential aide Yuri Ushakov said.", None, "humanitarian"),
-    ("It is important to launch the committee.", None, "trade"),
-])
-def test_topics(text, present, absent):
-    found = entities.find_topics(text)
-    if present:
-        assert present in found
-    assert absent not in found
-
-
 def test_gazetteer_size():
     people = {row["name"] for row in data.table("persons.tsv")}
     assert len(people) >= 400

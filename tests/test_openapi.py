@@ -40,6 +40,8 @@ REQUESTS = [
     ("post", "/api/search", {"q": "Lavrov", "person": "Sergei Lavrov", "from": "2016-01-01"}),
     ("post", "/api/search", {"contry": "Syria"}),
     ("get", f"/api/articles/{S001}", None),
+    ("get", f"/api/articles/{S001}?explain=true", None),
+    ("get", f"/api/articles/{S001}?explain=maybe", None),
     ("get", "/api/articles/nope", None),
     ("get", f"/api/articles/{S001}/similar?size=3", None),
     ("get", "/api/facets/person?prefix=lav&size=5", None),

@@ -179,6 +179,27 @@ def test_read_an_article_and_a_similar_one_then_back_and_reload(page):
     assert page.input_value("#q") == "Pompeo"
 
 
+def test_reader_marks_people_and_places_and_says_why_each_topic(page):
+    page.goto("/")
+    search(page, "Pompeo")
+    page.click(".result h3 a")
+    page.wait_for_selector("#reader:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#reader').getAttribute('aria-busy') === 'false'")
+    people = page.locator("#reader-body mark.entity-person")
+    places = page.locator("#reader-body mark.entity-country")
+    assert people.count() > 0 and places.count() > 0
+    assert "Mike Pompeo" in people.evaluate_all("marks => marks.map(m => m.dataset.value)")
+    marked = places.evaluate_all("marks => marks.map(m => [m.dataset.value, m.textContent])")
+    assert ["Russia", "Kremlin"] in marked or any(value == "Russia" for value, _ in marked)
+    # The marks are plain text nodes inside <mark>: the article text itself is unchanged.
+    body = page.locator("#reader-body").inner_text()
+    assert "Ushakov" in body and "<mark" not in body
+    reasons = page.locator("#reader-entities .topic-reasons li")
+    assert reasons.count() >= 1
+    assert "needs" in reasons.first.inner_text()
+    assert page.locator("#reader-entities .topic-reasons li[data-topic]").count() == reasons.count()
+
+
 def test_shared_link_reproduces_the_view(page):
     page.goto("/?q=Kerry&country=DPRK&country=Iran&country_op=or&sort=oldest")
     assert status(page).startswith("1 article")

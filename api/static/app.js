@@ -384,14 +384,18 @@ async function renderArticle() {
   $("reader-meta").textContent = "";
   try {
     const [article, similar] = await Promise.all([
-      api(`/api/articles/${encodeURIComponent(state.article)}`),
+      api(`/api/articles/${encodeURIComponent(state.article)}?explain=true`),
       api(`/api/articles/${encodeURIComponent(state.article)}/similar?size=5`),
     ]);
     $("reader-title").textContent = article.title;
     $("reader-meta").textContent = `${article.source || "Unknown source"} · ${formatDate(article.published)}`;
     if (article.url) $("reader-meta").append(" · ", el("a", { href: article.url, rel: "noopener noreferrer", text: "original" }));
     $("reader-entities").append(entityChips(article, "Entities of this article"));
-    for (const paragraph of article.body.split(/\n{2,}/)) $("reader-body").append(el("p", { text: paragraph }));
+    if (article.explain) $("reader-entities").append(topicReasons(article.explain.topics));
+    const spans = entitySpans(article.explain, "body");
+    for (const [start, end] of paragraphs(article.body)) {
+      $("reader-body").append(el("p", {}, markedText(article.body, start, end, spans)));
+    }
     for (const hit of similar.results) {
       $("similar-list").append(el("li", {}, articleLink(hit, "title"),
         el("span", { class: "meta", text: ` · ${hit.source || "Unknown source"} · ${formatDate(hit.published)}` })));
@@ -405,6 +409,63 @@ async function renderArticle() {
     reader.setAttribute("aria-busy", "false");
     reader.focus();
   }
+}
+
+// -- evidence: where each person and place stands, why each topic was given --------
+
+// The non-overlapping person and country spans of one field, in text order.
+function entitySpans(explain, field) {
+  if (!explain) return [];
+  const spans = [];
+  for (const [facet, key] of [["person", "persons"], ["country", "countries"]]) {
+    for (const [value, list] of Object.entries(explain[key])) {
+      for (const span of list) if (span.field === field) spans.push({ ...span, facet, value });
+    }
+  }
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept = [];
+  for (const span of spans) if (!kept.length || span.start >= kept[kept.length - 1].end) kept.push(span);
+  return kept;
+}
+
+// [start, end) of each paragraph: text between blank lines.
+function paragraphs(text) {
+  const out = [];
+  let start = 0;
+  for (const gap of text.matchAll(/\n{2,}/g)) {
+    out.push([start, gap.index]);
+    start = gap.index + gap[0].length;
+  }
+  out.push([start, text.length]);
+  return out;
+}
+
+// Text nodes and <mark> elements for text[start, end); article text is only ever set as text.
+function markedText(text, start, end, spans) {
+  const nodes = [];
+  let at = start;
+  for (const span of spans) {
+    if (span.end <= start || span.start >= end) continue;
+    const from = Math.max(span.start, at);
+    const to = Math.min(span.end, end);
+    if (from > at) nodes.push(document.createTextNode(text.slice(at, from)));
+    nodes.push(el("mark", { class: `entity entity-${span.facet}`, "data-value": span.value,
+      title: `${LABELS[span.facet] || span.facet}: ${span.value} (${span.rule})`, text: text.slice(from, to) }));
+    at = to;
+  }
+  if (at < end) nodes.push(document.createTextNode(text.slice(at, end)));
+  return nodes;
+}
+
+function topicReasons(topics) {
+  const list = el("ul", { class: "topic-reasons", "aria-label": "Why these topics" });
+  for (const [slug, why] of Object.entries(topics)) {
+    const cues = [...new Set(why.spans.map((span) => `${span.text} (${span.rule.split(":")[0]}, ${span.field})`))];
+    const score = why.score === null ? "" : ` scored ${why.score} (needs ${why.threshold})`;
+    list.append(el("li", { "data-topic": slug }, el("strong", { text: why.label }),
+      `${score}: ${cues.join(", ") || "no evidence in the current rules"}`));
+  }
+  return list;
 }
 
 // -- events -------------------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""Tag an article with the topics it is about, weighing where and how often the evidence stands.
+
+Cues come from data/topics.ini. A plain cue matches by stem after stop words are dropped
+("cessation of hostilities" also finds "cessations of the hostilities"); a cue in quotes
+matches the word forms as written, where a stem would mislead ("shelling" is not a "shell
+company", "executions" are not "executives"). Counter-cues ("landslide victory", "outbreak
+of violence") cancel every cue they overlap. A topic's score adds its distinct cues, a
+strong cue weighing more than a weak one and a cue in the title or the lead more than one
+further down; the article gets the topic when the score passes a threshold that grows with
+the article's length and the topic holds a fair share of the article's evidence, so a
+one-line item gets its topic and a long article is not tagged with every passing word.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple
+
+from search import analysis, data
+
+WEIGHTS = {"strong": 1.0, "weak": 0.4}
+TITLE_WEIGHT = 1.5
+LEAD_WEIGHT = 1.25
+LEAD_WORDS = 60
+REPEAT_WEIGHT = 0.2        # each further occurrence of a cue already counted
+REPEAT_CAP = 1.0
+# A short item is all title and lead, so its evidence is all weighted up: it needs more.
+THRESHOLD = 1.3            # items up to SHORT_WORDS
+SHORT_WORDS = 120
+# A longer article needs one strong cue (1.0) or three weak ones, until LONG_WORDS; past
+# that the threshold grows, so a long feature is not tagged with every passing word.
+LONG_THRESHOLD = 1.0
+LONG_WORDS = 1000
+GROWTH = 0.5               # threshold added per doubling of length past LONG_WORDS
+MIN_WEAK_CUES = 3          # weak-only evidence in a longer article: three distinct weak cues
+SHARE = 0.3                # in a short item a topic needs this share of the top topic's score
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+QUOTED_RE = re.compile(r'^"(.*)"$')
+SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
+
+
+@dataclass(frozen=True)
+class Cue:
+    slug: str
+    phrase: str
+    words: tuple          # stems, or lowercase word forms when exact
+    mode: str             # exact (word forms), full (stems, stop words kept: counter-cues), content
+    strength: str         # strong, weak or not
+
+
+@dataclass
+class Taxonomy:
+    labels: dict = field(default_factory=dict)
+    boosts: dict = field(default_factory=dict)     # slug -> how much its evidence weighs (topics.ini "boost")
+    by_first: dict = field(default_factory=lambda: {mode: defaultdict(list) for mode in ("exact", "full", "content")})
+
+
+class Word(NamedTuple):
+    form: str             # lowercase, accents folded
+    stem: str
+    start: int
+    end: int
+
+
+class Hit(NamedTuple):
+    cue: Cue
+    field: str
+    start: int
+    end: int
+    weight: float
+
+
+def _cue(slug: str, phrase: str, strength: str) -> Cue | None:
+    quoted = QUOTED_RE.match(phrase)
+    if quoted:
+        words = tuple(w.form for w in _words(quoted.group(1), keep_stops=True))
+        return Cue(slug, quoted.group(1), words, "exact", strength) if words else None
+    if strength == "not":
+        # A counter-cue keeps its small words: "flood of" must not cancel every "flood".
+        stems = tuple(w.stem for w in _words(phrase, keep_stops=True))
+        return Cue(slug, phrase, stems, "full", strength) if stems else None
+    stems = tuple(analysis.terms(phrase))
+    return Cue(slug, phrase, stems, "content", strength) if stems else None
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> Taxonomy:
+    """Load the topic labels and cues once."""
+    parser = data.ini("topics.ini")
+    found = Taxonomy()
+    for slug in parser.sections():
+        section = parser[slug]
+        found.labels[slug] = section["label"]
+        found.boosts[slug] = float(section.get("boost", "1.0"))
+        for strength in ("strong", "weak", "not"):
+            for phrase in data.split_list(section.get(strength, "")):
+                cue = _cue(slug, phrase, strength)
+                if cue:
+                    found.by_first[cue.mode][cue.words[0]].append(cue)
+    return found
+
+
+def labels() -> dict[str, str]:
+    """Return every topic slug with its label."""
+    return taxonomy().labels
+
+
+def topic_label(slug: str) -> str | None:
+    """Return the label of a topic slug, if it is one."""
+    return taxonomy().labels.get(slug)
+
+
+def _words(text: str, keep_stops: bool = False) -> list[Word]:
+    stops = analysis.stopwords()
+    stem = analysis.cached_stem
+    lowered = text.lower()
+    if len(lowered) != len(text):                  # a letter whose lower case is longer: keep offsets
+        lowered = "".join(ch.lower()[:1] for ch in text)
+    words = []
+    for match in WORD_RE.finditer(lowered):
+        form = match.group()
+        if not form.isascii():
+            form = form.replace("’", "'").translate(analysis.accent_map)
+        base = form[:-2] if form[-2:] == "'s" else form
+        if base not in stops:
+            words.append(Word(form, stem(base), match.start(), match.end()))
+        elif keep_stops:
+            words.append(Word(form, base, match.start(), match.end()))     # a stop word is its own stem
+    return words
+
+
+def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[Hit]:
+    """Find every cue and counter-cue in one field; drop cues a counter-cue overlaps."""
+    by_first = taxonomy().by_first
+    words = _words(text, keep_stops=True)
+    stops = analysis.stopwords()
+    forms = [w[0] for w in words]
+    stems = [w[1] for w in words]
+    content = [w for w in words if w[1] not in stops]
+    found, counters = [], []
+    for sequence, keys, mode in ((words, forms, "exact"), (words, stems, "full"),
+                                 (content, [w[1] for w in content], "content")):
+        cues = by_first[mode]
+        for i in [i for i, key in enumerate(keys) if key in cues]:
+            for cue in cues[keys[i]]:
+                length = len(cue.words)
+                if length > 1 and tuple(keys[i:i + length]) != cue.words:
+                    continue
+                start, end = sequence[i].start, sequence[i + length - 1].end
+                if cue.strength == "not":
+                    counters.append((cue.slug, start, end))
+                    continue
+                place = (TITLE_WEIGHT if field_name == "title" or start < head_end
+                         else LEAD_WEIGHT if start < lead_end else 1.0)
+                found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
+    if not counters:
+        return found
+    starts = [w.start for w in words]
+    cancelled = defaultdict(set)              # slug -> indexes of the words a counter-cue covers
+    for slug, start, end in counters:
+        cancelled[slug].update(range(bisect_left(starts, start), bisect_left(starts, end)))
+    return [hit for hit in found
+            if cancelled[hit.cue.slug].isdisjoint(range(bisect_left(starts, hit.start), bisect_left(starts, hit.end)))]
+
+
+def _lead_end(body: str) -> int:
+    last = next(islice(WORD_RE.finditer(body), LEAD_WORDS - 1, None), None)
+    return last.end() if last else len(body)
+
+
+def _first_sentence_end(body: str) -> int:
+    match = SENTENCE_END_RE.search(body)
+    return match.end() if match else len(body)
+
+
+def threshold(word_count: int) -> float:
+    """Return the score a topic needs in an article of this many words."""
+    if word_count <= SHORT_WORDS:
+        return THRESHOLD
+    return LONG_THRESHOLD + GROWTH * max(0.0, math.log2(word_count / LONG_WORDS))
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop a hit that lies inside a longer hit of the same topic ("ties" in "ties with")."""
+    kept: list[Hit] = []
+    # Longest first at each start: a later hit inside the last kept span is covered by it.
+    for hit in sorted(hits, key=lambda h: (h.field, h.start, -(h.end - h.start), -h.weight)):
+        last = kept[-1] if kept else None
+        if last is not None and last.field == hit.field and hit.end <= last.end and (
+                last.end - last.start, last.weight) > (hit.end - hit.start, hit.weight):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def score(hits: list[Hit]) -> float:
+    """Add up a topic's evidence: each distinct cue at its best place, repeats a little."""
+    by_cue: dict[tuple, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        by_cue[hit.cue.words].append(hit)
+    total = 0.0
+    for found in by_cue.values():
+        base = WEIGHTS[found[0].cue.strength]
+        total += max(hit.weight for hit in found) + base * min(REPEAT_CAP, REPEAT_WEIGHT * (len(found) - 1))
+    return total
+
+
+@dataclass
+class Tagged:
+    """The topics of an article, each with its score and the hits behind it."""
+    topics: list = field(default_factory=list)
+    scores: dict = field(default_factory=dict)
+    threshold: float = THRESHOLD
+    hits: dict = field(default_factory=dict)       # slug -> [Hit]
+
+
+def tag(title: str, body: str) -> Tagged:
+    """Return the topics of an article with the evidence for each."""
+    # An item without a title has its first sentence for a headline.
+    head_end = 0 if title.strip() else _first_sentence_end(body)
+    hits = _hits(title, "title", 0) + _hits(body, "body", _lead_end(body), head_end)
+    by_slug: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        by_slug[hit.cue.slug].append(hit)
+    by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
+    boosts = taxonomy().boosts
+    scores = {slug: round(score(found) * boosts[slug], 3) for slug, found in by_slug.items()}
+    words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
+    need = threshold(words)
+    top = max(scores.values(), default=0.0)
+    result = Tagged(threshold=need)
+    for slug in taxonomy().labels:
+        value = scores.get(slug, 0.0)
+        found = by_slug.get(slug, ())
+        strong = any(hit.cue.strength == "strong" for hit in found)
+        if words > SHORT_WORDS and not strong and len({hit.cue.words for hit in found}) < MIN_WEAK_CUES:
+            continue
+        if value >= need and (words > SHORT_WORDS or value >= SHARE * top):
+            result.topics.append(slug)
+            result.scores[slug] = value
+            result.hits[slug] = by_slug[slug]
+    return result
+
+
+def find_topics(text: str) -> list[str]:
+    """Return the topic slugs of a text given as a body without title."""
+    return tag("", text).topics
