@@ -41,7 +41,16 @@ SEARCH_PARAMS = [
     Param("page", _int, description="1-based page."),
     Param("per_page", _int, description="Results per page, 1-100, default 10."),
     Param("facet_size", _int, description="Values per facet, 1-100, default 10."),
+    # Events and meetings (search.events, search.meetings).
+    Param("collapse", description="event: one result per event; duplicates: one per group of near-copies."),
+    Param("count", description="articles (default) or events: what facet counts count."),
+    Param("met", repeatable=True, description="Articles where this person met the person filter's people "
+                                                "(or anyone); any alias; repeatable."),
 ]
+EVENTS_PARAMS = [p for p in SEARCH_PARAMS if p.name != "collapse"]
+MEETINGS_PARAMS = [Param("person", description="The person whose meetings are listed; any alias; required."),
+                   *[p for p in SEARCH_PARAMS if p.name in ("q", "country", "topic", "source", "country_op",
+                                                            "topic_op", "source_op", "from", "to")]]
 SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.")]
 FACET_PARAMS = [Param("prefix", description="Alias-aware prefix of a value's words."),
                 Param("size", _int, description="Values returned, 1-100, default 10.")]
@@ -71,9 +80,9 @@ def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
     return values
 
 
-def search_request(args: MultiDict) -> SearchRequest:
-    """Build a validated SearchRequest from query parameters."""
-    values = read(args, SEARCH_PARAMS)
+def search_request(args: MultiDict, declared: list[Param] = SEARCH_PARAMS, **fixed) -> SearchRequest:
+    """Build a validated SearchRequest from query parameters (fixed values override them)."""
+    values = read(args, declared)
     q = values.get("q", "")
     if len(q) > MAX_QUERY_CHARS:
         raise ApiError(400, "invalid_parameter", f"q is longer than {MAX_QUERY_CHARS} characters", parameter="q")
@@ -83,7 +92,11 @@ def search_request(args: MultiDict) -> SearchRequest:
         ops={f: values[f"{f}_op"].lower() for f in schema.FACETS if f"{f}_op" in values},
         date_from=values.get("from"), date_to=values.get("to"), sort=values.get("sort"),
         page=values.get("page", 1), per_page=values.get("per_page", 10), facet_size=values.get("facet_size", 10),
+        collapse=values.get("collapse"), count=values.get("count", "articles"),
+        met=[v for v in values.get("met", []) if v.strip()],
     )
+    for name, value in fixed.items():
+        setattr(request, name, value)
     try:
         request.validate()
     except QueryError as error:

@@ -118,6 +118,11 @@ def _id(prefix: str, text: str) -> str:
     return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}"
 
 
+def event_id(founder_id: str) -> str:
+    """Return the id of the event an article founds (when no other event holds it)."""
+    return _id("ev", founder_id)
+
+
 def _day(published: str | None) -> int | None:
     return date.fromisoformat(published).toordinal() if published else None
 
@@ -302,7 +307,7 @@ class Linker:
     def _new_event(self, doc_id: str) -> str:
         """Return a fresh event id derived from the founding article's id."""
         for attempt in range(1, 100):
-            event = _id("ev", doc_id if attempt == 1 else f"{doc_id}#{attempt}")
+            event = event_id(doc_id if attempt == 1 else f"{doc_id}#{attempt}")
             if not self._event_used(event, doc_id):
                 return event
         raise RuntimeError(f"no free event id for {doc_id!r}")
