@@ -21,8 +21,8 @@ EVENT_SUMMARY = _obj({"id": {"type": "string"}, "size": {"type": "integer"}, "so
                       "first": NULLABLE_DATE, "last": NULLABLE_DATE})
 # Properties that articles and results gain.
 ARTICLE_PROPERTIES = {"event": NULLABLE_STRING, "meetings": {"type": "array", "items": _ref("Meeting")}}
-RESULT_PROPERTIES = {"event": {**_ref("EventSummary")},
-                     "copies": {"type": "integer", "description": "With collapse=duplicates: the copies it stands for."}}
+RESULT_PROPERTIES = {"event": _ref("EventSummary"),
+                     "copies": {"type": "integer", "description": "With collapse=duplicates: copies it stands for."}}
 SCHEMAS = {
     "Meeting": MEETING,
     "EventSummary": {**EVENT_SUMMARY, "nullable": True},

@@ -44,8 +44,8 @@ SEARCH_PARAMS = [
     # Events and meetings (search.events, search.meetings).
     Param("collapse", description="event: one result per event; duplicates: one per group of near-copies."),
     Param("count", description="articles (default) or events: what facet counts count."),
-    Param("met", repeatable=True, description="Articles where this person met the person filter's people "
-                                                "(or anyone); any alias; repeatable."),
+    Param("met", repeatable=True,
+          description="Articles where this person met the person filter's people (or anyone); any alias; repeatable."),
 ]
 EVENTS_PARAMS = [p for p in SEARCH_PARAMS if p.name != "collapse"]
 MEETINGS_PARAMS = [Param("person", description="The person whose meetings are listed; any alias; required."),

@@ -112,8 +112,10 @@ def result_extras(snap, doc: int, collapse: str | None) -> dict:
 def _label(members: list[dict]) -> str:
     """Return the most representative title: the one sharing most words with the others."""
     words = [set(analysis.terms(m["title"])) for m in members]
-    best = max(range(len(members)), key=lambda i: (sum(len(words[i] & w) for j, w in enumerate(words) if j != i),
-                                                     -i))
+    def shared(i: int) -> int:
+        return sum(len(words[i] & w) for j, w in enumerate(words) if j != i)
+
+    best = max(range(len(members)), key=lambda i: (shared(i), -i))
     return members[best]["title"]
 
 
