@@ -98,6 +98,7 @@ def render(results_dir: Path) -> str:
                     lines.append(f"| {MODE_NAMES[mode]} | {name} ÷ chancery | | {r['p50']}× | {r['p95']}× "
                                  f"| {r['p99']}× |")
             lines.append("")
+        lines += _events_section(found.get(("events", size)))
         http = found.get(("http", size))
         if http:
             f = http["figures"]
@@ -116,3 +117,23 @@ def render(results_dir: Path) -> str:
             else:
                 lines += ["", f"Largest serving worker after the run: {memory} MB resident.", ""]
     return "\n".join(lines) + "\n"
+
+
+def _events_section(entry: dict | None) -> list[str]:
+    """Return the lines of the events benchmark (bench.events), if it ran at this size."""
+    if not entry:
+        return []
+    f, q = entry["figures"], entry["figures"]["quality"]
+    lines = [f"### Events and meetings ({_machine(entry)})", "",
+             "| indexer | seconds | articles/s | peak memory MB | index MB |", "|---|---|---|---|---|"]
+    for name in ("events", "baseline"):
+        if name in f:
+            r = f[name]
+            lines.append(f"| {name} | {r['seconds']} | {r['articles_per_s']} | {r['peak_mb']} | {r['index_mb']} |")
+    if "indexing_cost" in f:
+        lines += ["", f"Events and meetings add {f['indexing_cost'] * 100:.1f}% to indexing time (target ≤ 20%)."]
+    lines += ["", f"Rewrites in their original's event: {q['rewrite_event_recall']:.1%} of {q['rewrites']}; "
+              f"in its dup group: {q['rewrite_dup_recall']:.1%}. Events with more than one article: "
+              f"{q['multi_article_events']} of {q['events']}; of those, {q['mixed_event_share']:.1%} mix "
+              "unrelated generated stories.", ""]
+    return lines

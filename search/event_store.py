@@ -112,6 +112,7 @@ def result_extras(snap, doc: int, collapse: str | None) -> dict:
 def _label(members: list[dict]) -> str:
     """Return the most representative title: the one sharing most words with the others."""
     words = [set(analysis.terms(m["title"])) for m in members]
+
     def shared(i: int) -> int:
         return sum(len(words[i] & w) for j, w in enumerate(words) if j != i)
 

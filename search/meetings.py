@@ -23,7 +23,7 @@ SLOT = "\x01{}\x02"
 P = "\x01\\d+\x02"
 # The people of a list: "X, Y and Z", "X and Y", "X, Y".
 LIST = rf"{P}(?:\s*,\s*{P})*(?:\s*,?\s*and\s+{P})?"
-MULTI = rf"{P}(?:\s*,\s*{P})+(?:\s*,?\s*and\s+{P})?|{P}\s+and\s+{P}"
+MULTI = rf"{P}(?:\s*,\s*{P})*\s*,?\s*and\s+{P}|{P}(?:\s*,\s*{P})+"
 # Words that may stand between a subject and its meeting verb: auxiliaries and
 # adverbs, never "not", "will" or a preposition.
 GAP = r"(?:\s+(?:has|have|had|also|then|later|first|already|finally|earlier|reportedly|today|yesterday|"\
@@ -31,7 +31,7 @@ GAP = r"(?:\s+(?:has|have|had|also|then|later|first|already|finally|earlier|repo
 MEETING_NOUN = r"(?:talks|meetings?|negotiations|consultations|summit|discussions?|conversation|dialogue)"
 PATTERNS = [
     # talks between X and Y; a meeting of X, Y and Z; the talks among ...
-    ("all", re.compile(rf"{MEETING_NOUN}\s+(?:between|of|among)\s+(?:the\s+)?(?P<all>{MULTI})")),
+    ("all", re.compile(rf"{MEETING_NOUN}\s+(?:between|of|among)\s+(?:the\s+)?(?P<all>{MULTI})", re.IGNORECASE)),
     # X (has) met (with) Y; X held/had talks with Y and Z; X's talks with Y
     ("one", re.compile(rf"(?P<one>{P})(?:['’]s)?{GAP}\s+(?:met|meets|meet|meeting|"
                        rf"(?:held|holds|hold|had|holding)\s+(?:\S+\s+){{0,3}}?{MEETING_NOUN}|"
@@ -51,7 +51,8 @@ SLOT_RE = re.compile(r"\x01(\d+)\x02")
 # Title words that belong to a mention: "Russian Foreign Minister [Sergey] Lavrov".
 TITLE_RE = re.compile(r"(?:(?:the|The|of|[A-Z][\w.’'-]*|\[[^\]]*\]|(?:presidential|foreign|prime|deputy|"
                       r"vice|state|defence|defense|chief|top)\s+|aide|envoy|spokes(?:man|woman|person)|"
-                      r"minister|secretary|president|leader|counterpart)['’]?s?\s+)+$")
+                      r"minister|secretary|president|leader|counterpart|chief|head|ambassador)['’]?s?\s+)+$")
+LEADING_RE = re.compile(r"of\s+")
 RELATIVE_RE = re.compile(r",\s*(?:who|whose)\b[^,]*(?=,)")
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -94,7 +95,11 @@ def _slotted(sentence: str, spans: list[tuple[int, int, str]]) -> tuple[str, lis
             continue
         before = sentence[position:start]
         title = TITLE_RE.search(before)
-        out.append(before[:title.start()] if title else before)
+        cut = title.start() if title else len(before)
+        # A title never begins with "of": "a meeting of [Merkel]".
+        while lead := LEADING_RE.match(before, cut):
+            cut = lead.end()
+        out.append(before[:cut])
         out.append(SLOT.format(len(names)))
         names.append(name)
         position = end
