@@ -43,4 +43,4 @@ def meetings():
     search_request = params.search_request(request.args, params.MEETINGS_PARAMS, filters={})
     filters = {f: [v for v in request.args.getlist(f) if v.strip()] for f in ("country", "topic", "source")}
     search_request.filters = {f: v for f, v in filters.items() if v}
-    return jsonify(_run(event_store.meetings, service(), search_request, person))
+    return jsonify(_run(event_store.person_meetings, service(), search_request, person))

@@ -28,8 +28,10 @@ SCHEMAS = {
     "EventSummary": {**EVENT_SUMMARY, "nullable": True},
     "Event": _obj({
         "id": {"type": "string"}, "label": {"type": "string"}, "size": {"type": "integer"},
-        "first": NULLABLE_DATE, "last": NULLABLE_DATE, "sources": STRINGS,
-        "persons": STRINGS, "countries": STRINGS, "topics": STRINGS,
+        "first": NULLABLE_DATE, "last": NULLABLE_DATE,
+        "dates": {"type": "array", "items": NULLABLE_DATE, "minItems": 2, "maxItems": 2,
+                  "description": "The happening's span: publication dates and the days the articles give."},
+        "sources": STRINGS, "persons": STRINGS, "countries": STRINGS, "topics": STRINGS,
         "articles": {"type": "array", "items": _obj({
             "id": {"type": "string"}, "title": {"type": "string"}, "source": NULLABLE_STRING,
             "published": NULLABLE_DATE, "url": NULLABLE_STRING, "dup": NULLABLE_STRING})}}),

@@ -15,10 +15,12 @@ from datetime import date
 
 import numpy as np
 
-from search import analysis, entities, schema
+from search import analysis, entities, meetings, schema
+from search.events import WINDOW_DAYS
 from search.snapshot import NO_DATE
 
 GROUPS = ("event", "dup")
+MAX_SPAN_ARTICLES = 50
 _SEGMENTS: dict = {}     # (segment id, field) -> the segment's values, one per document
 
 
@@ -140,9 +142,29 @@ def describe(snap, event_id: str) -> dict | None:
 
     return {"id": event_id, "label": _label(rows), "size": len(rows),
             "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
+            "dates": _span(articles, dates),
             "sources": sorted({a.source for a in articles if a.source}),
             "persons": union("persons"), "countries": union("countries"), "topics": union("topics"),
             "articles": rows}
+
+
+def _span(articles: list, dates: list[str]) -> list:
+    """Return [start, end] of the happening: publication dates, widened by the days the articles
+    give for their people ("Kerry, who arrived on Wednesday") up to WINDOW_DAYS before the first report."""
+    if not dates:
+        return [None, None]
+    earliest = date.fromordinal(date.fromisoformat(dates[0]).toordinal() - WINDOW_DAYS).isoformat()
+    told = set(dates)
+    for article in articles[:MAX_SPAN_ARTICLES]:
+        if not article.published:
+            continue
+        names = [name.split()[-1] for name in article.persons]
+        for sentence in meetings.sentences(article.body):
+            if any(name in sentence for name in names):
+                found = meetings.sentence_date(sentence, article.published)
+                if found and earliest <= found <= dates[-1]:
+                    told.add(found)
+    return [min(told), max(told)]
 
 
 def article_extras(fields: dict) -> dict:
@@ -204,7 +226,7 @@ def search_events(service, request) -> dict:
     return {**response, "events": events}
 
 
-def meetings(service, request, person: str) -> dict:
+def person_meetings(service, request, person: str) -> dict:
     """Return a person's counterparts over the articles a search request matches."""
     name = canonical_person(person)
     snap, mask = service.matching(request)
