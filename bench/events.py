@@ -7,12 +7,14 @@ bench.generate makes about 5% of articles near-duplicate rewrites of an earlier 
 with `chancery index`, this reports the recall of rewrites (in their original's
 event; in its dup group), the share of multi-article events that mix unrelated
 stories, and indexing time against the same command with events and meetings off
-(CHANCERY_EVENTS=0 is not a setting: the baseline is the main branch's checkout,
-given with --baseline-python).
+(the baseline is a checkout without events, such as the main branch's, given with
+--baseline-python). Wall time and CPU time (of the command and its reading workers)
+are both recorded: on a shared machine CPU time is the steadier figure.
 """
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import sys
 from collections import defaultdict
@@ -53,6 +55,12 @@ def quality(index_dir: Path) -> dict:
             "mixed_event_share": round(sum(len(members[e]) > 1 for e in multi) / max(1, len(multi)), 4)}
 
 
+def _cpu() -> float:
+    """Return the CPU seconds of this process's finished children (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(count: int, baseline_python: str | None) -> dict:
     """Index the corpus with events (and with the baseline when given); return the figures."""
     corpus = common.corpus(count)
@@ -63,12 +71,17 @@ def run(count: int, baseline_python: str | None) -> dict:
     for name, python, root in runs:
         folder = common.OUT / f"index-{name}-{count}"
         shutil.rmtree(folder, ignore_errors=True)
+        before = _cpu()
         result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), str(corpus)], cwd=root)
         figures[name] = {"seconds": result["seconds"], "articles_per_s": round(count / result["seconds"], 1),
+                         "cpu_seconds": round(_cpu() - before, 2),
                          "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder)}
     figures["quality"] = quality(common.OUT / f"index-events-{count}")
     if baseline_python:
         figures["indexing_cost"] = round(figures["events"]["seconds"] / figures["baseline"]["seconds"] - 1, 3)
+        # CPU time of the command and its workers: less at the mercy of other load on the machine.
+        figures["indexing_cpu_cost"] = round(
+            figures["events"]["cpu_seconds"] / figures["baseline"]["cpu_seconds"] - 1, 3)
     return figures
 
 

@@ -106,7 +106,8 @@ export async function renderMeetings(person) {
   await show("meetings-view", "meetings-title", async () => {
     const params = new URLSearchParams({ person });
     const current = app.getState();
-    for (const name of ["from", "to", "q"]) if (current[name]) params.set(name, current[name]);
+    // The whole archive within the page's dates: a meeting is about the person, not the query.
+    for (const name of ["from", "to"]) if (current[name]) params.set(name, current[name]);
     const found = await app.api(`/api/meetings?${params}`);
     $("meetings-title").textContent = `Whom ${found.person} met`;
     $("meetings-meta").textContent = found.total ? `${found.total} counterparts` : "No meetings found in the articles.";
