@@ -13,16 +13,20 @@ are both recorded: on a shared machine CPU time is the steadier figure.
 """
 from __future__ import annotations
 
+import json
 import re
 import resource
 import shutil
+import subprocess
 import sys
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
 from bench import common
+from bench import search as bench_search
 from bench.index import measure
 
 REWRITE_RE = re.compile(r"-r\d+$")
@@ -85,11 +89,45 @@ def run(count: int, baseline_python: str | None) -> dict:
     return figures
 
 
+SEARCH_MODES = {"articles": {}, "collapse_event": {"collapse": "event"},
+                "collapse_event_count_events": {"collapse": "event", "count": "events"}}
+
+
+def search_times(count: int, queries: int) -> dict:
+    """Time bench.search's queries (facets and snippets on) plain and collapsed, on the events index."""
+    from search.searcher import SearchRequest, Service
+    folder = common.OUT / f"index-events-{count}"
+    export = common.OUT / f"export-events-{count}.jsonl"
+    with export.open("w", encoding="utf-8") as handle:
+        subprocess.run([sys.executable, "-m", "chancery", "export", "--index-dir", str(folder)],
+                       cwd=common.ROOT, check=True, stdout=handle)
+    cases = bench_search.make_queries(export, queries)
+    service = Service(folder)
+    figures = {}
+    for mode, extra in SEARCH_MODES.items():
+        def run(case: dict, facets: bool, snippets: bool, extra=extra) -> int:
+            return service.search(SearchRequest(
+                q=case["q"], filters=case["filters"], with_facets=facets, with_snippets=snippets,
+                date_from=date.fromisoformat(case["from"]) if case["from"] else None,
+                date_to=date.fromisoformat(case["to"]) if case["to"] else None, **extra))["total"]
+        figures[mode] = bench_search.time_queries(run, cases, True, True)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = common.arguments("Events benchmark: rewrite recall, mixed events, indexing cost.")
+    parser = common.arguments("Events benchmark: rewrite recall, mixed events, indexing cost, collapse speed.")
     parser.add_argument("--baseline-python", help="python of a checkout without events (e.g. main's .venv)")
+    parser.add_argument("--queries", type=int, default=300, help="search queries per mode")
+    parser.add_argument("--search-only", action="store_true",
+                        help="keep the saved indexing figures and index; time the searches again")
     args = parser.parse_args(argv)
-    common.publish("events", args.size, run(common.size_count(args.size), args.baseline_python))
+    count = common.size_count(args.size)
+    if args.search_only:
+        figures = json.loads((common.RESULTS / f"events-{args.size}.json").read_text())["figures"]
+    else:
+        figures = run(count, args.baseline_python)
+    figures["search_ms"] = search_times(count, args.queries)
+    common.publish("events", args.size, figures)
 
 
 if __name__ == "__main__":

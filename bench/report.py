@@ -140,4 +140,9 @@ def _events_section(entry: dict | None) -> list[str]:
               f"in its dup group: {q['rewrite_dup_recall']:.1%}. Events with more than one article: "
               f"{q['multi_article_events']} of {q['events']}; of those, {q['mixed_event_share']:.1%} mix "
               "unrelated generated stories.", ""]
+    if "search_ms" in f:
+        lines += ["| search (facets and snippets on), ms | queries | p50 | p95 | p99 |", "|---|---|---|---|---|"]
+        for mode, r in f["search_ms"].items():
+            lines.append(f"| {mode.replace('_', ' ')} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |")
+        lines.append("")
     return lines
