@@ -16,7 +16,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides settings from the environment and defaults."""
-    from api import body, errors, routes
+    from api import body, errors, events, routes
 
     values = settings.resolve(config or {})
     app = Flask(__name__, static_folder="static", static_url_path="/static")
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
              allow_headers=["Authorization", "Content-Type"], methods=["GET", "POST", "DELETE"])
     errors.register(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(events.bp)
 
     @app.after_request
     def security_headers(response):

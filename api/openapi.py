@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api.params import ARTICLE_PARAMS, FACET_PARAMS, SEARCH_PARAMS, SIMILAR_PARAMS, Param, _bool, _date, _int
+from api import openapi_events
+from api.params import (ARTICLE_PARAMS, EVENTS_PARAMS, FACET_PARAMS, MEETINGS_PARAMS, SEARCH_PARAMS, SIMILAR_PARAMS,
+                        Param, _bool, _date, _int)
 from chancery import __version__
 
 PATH = Path(__file__).with_name("openapi.json")
@@ -127,6 +129,14 @@ SCHEMAS = {
                          "text": {"type": "string"}, "source": {"type": "string"}, "url": {"type": "string"},
                          "published": {"type": "string"}}, [], extra=True),
 }
+# Events and meetings: articles and results gain properties; their own schemas join.
+SCHEMAS["Article"]["properties"].update(openapi_events.ARTICLE_PROPERTIES)
+SCHEMAS["Article"]["required"] += list(openapi_events.ARTICLE_PROPERTIES)
+SCHEMAS["ExplainedArticle"]["properties"].update(openapi_events.ARTICLE_PROPERTIES)
+SCHEMAS["ExplainedArticle"]["required"] += list(openapi_events.ARTICLE_PROPERTIES)
+SCHEMAS["Result"]["properties"].update(openapi_events.RESULT_PROPERTIES)
+SCHEMAS.update(openapi_events.SCHEMAS)
+SCHEMAS["EventsResponse"] = openapi_events.events_response(SCHEMAS["SearchResponse"])
 ID = path_parameter("id", "Article id.")
 
 
@@ -172,6 +182,7 @@ def document() -> dict:
                                 "schema": {"type": "string", "enum": ["person", "country", "topic", "source"]}}]
                 + [parameter(p) for p in FACET_PARAMS],
                 "responses": {"200": ok("FacetValues", "Matching values"), **errors(400, 404)}}},
+            **openapi_events.paths(parameter, ok, errors, EVENTS_PARAMS, MEETINGS_PARAMS),
             "/api/health": {"get": {"summary": "Status, document count and index version",
                                     "responses": {"200": ok("Health", "Healthy")}}},
             "/api/openapi.json": {"get": {"summary": "This document",

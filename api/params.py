@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from api.errors import ApiError
 from search import schema
 from search.query import QueryError
-from search.searcher import MAX_FACET_SIZE, MAX_PER_PAGE, OPS, SORTS, SearchRequest
+from search.searcher import COLLAPSES, COUNTS, MAX_FACET_SIZE, MAX_PER_PAGE, OPS, SORTS, SearchRequest
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,18 @@ SEARCH_PARAMS = [
     Param("page", _int, description="1-based page.", bounds=_range(1)),
     Param("per_page", _int, description="Results per page, 1-100, default 10.", bounds=_range(1, MAX_PER_PAGE)),
     Param("facet_size", _int, description="Values per facet, 1-100, default 10.", bounds=_range(1, MAX_FACET_SIZE)),
+    # Events and meetings (search.events, search.meetings).
+    Param("collapse", description="event: one result per event; duplicates: one per group of near-copies.",
+          bounds={"enum": list(COLLAPSES)}),
+    Param("count", description="articles (default) or events: what facet counts count.",
+          bounds={"enum": list(COUNTS)}),
+    Param("met", repeatable=True,
+          description="Articles where this person met the person filter's people (or anyone); any alias; repeatable."),
 ]
+EVENTS_PARAMS = [p for p in SEARCH_PARAMS if p.name != "collapse"]
+MEETINGS_PARAMS = [Param("person", description="The person whose meetings are listed; any alias; required."),
+                   *[p for p in SEARCH_PARAMS if p.name in ("q", "country", "topic", "source", "country_op",
+                                                            "topic_op", "source_op", "from", "to")]]
 ARTICLE_PARAMS = [Param("explain", _bool, description="true: add the evidence (spans, rules, scores) behind "
                         "each person, country and topic.")]
 SIMILAR_PARAMS = [Param("size", _int, description="Articles returned, 1-50, default 5.", bounds=_range(1, 50))]
@@ -87,9 +98,9 @@ def read(args: MultiDict, params: list[Param]) -> dict[str, Any]:
     return values
 
 
-def search_request(args: MultiDict) -> SearchRequest:
-    """Build a validated SearchRequest from query parameters."""
-    values = read(args, SEARCH_PARAMS)
+def search_request(args: MultiDict, declared: list[Param] = SEARCH_PARAMS, **fixed) -> SearchRequest:
+    """Build a validated SearchRequest from query parameters (fixed values override them)."""
+    values = read(args, declared)
     q = values.get("q", "")
     request = SearchRequest(
         q=q,
@@ -97,7 +108,11 @@ def search_request(args: MultiDict) -> SearchRequest:
         ops={f: values[f"{f}_op"].lower() for f in schema.FACETS if f"{f}_op" in values},
         date_from=values.get("from"), date_to=values.get("to"), sort=values.get("sort"),
         page=values.get("page", 1), per_page=values.get("per_page", 10), facet_size=values.get("facet_size", 10),
+        collapse=values.get("collapse"), count=values.get("count", "articles"),
+        met=[v for v in values.get("met", []) if v.strip()],
     )
+    for name, value in fixed.items():
+        setattr(request, name, value)
     try:
         request.validate()
     except QueryError as error:

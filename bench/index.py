@@ -18,10 +18,10 @@ import psutil
 from bench import common
 
 
-def measure(command: list[str]) -> dict:
+def measure(command: list[str], cwd: Path = common.ROOT) -> dict:
     """Run a command; return its wall seconds and peak resident memory in MB."""
     started = time.perf_counter()
-    process = psutil.Popen(command, cwd=common.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         try:

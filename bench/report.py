@@ -99,6 +99,7 @@ def render(results_dir: Path) -> str:
                     lines.append(f"| {MODE_NAMES[mode]} | {name} ÷ chancery | | {r['p50']}× | {r['p95']}× "
                                  f"| {r['p99']}× |")
             lines.append("")
+        lines += _events_section(found.get(("events", size)))
         http = found.get(("http", size))
         if http:
             f = http["figures"]
@@ -171,3 +172,32 @@ def _quality(entry: dict | None) -> list[str]:
         lines += ["", f"### {name}: evaluator report", "", f"`{result['command']}`", "", "```",
                   result["report"], "```"]
     return lines + [""]
+
+
+def _events_section(entry: dict | None) -> list[str]:
+    """Return the lines of the events benchmark (bench.events), if it ran at this size."""
+    if not entry:
+        return []
+    f, q = entry["figures"], entry["figures"]["quality"]
+    lines = [f"### Events and meetings ({_machine(entry)})", "",
+             "| indexer | seconds | CPU seconds | articles/s | peak memory MB | index MB |",
+             "|---|---|---|---|---|---|"]
+    for name in ("events", "baseline"):
+        if name in f:
+            r = f[name]
+            lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_seconds', '')} | {r['articles_per_s']} "
+                         f"| {r['peak_mb']} | {r['index_mb']} |")
+    if "indexing_cost" in f:
+        lines += ["", f"Events and meetings add {f['indexing_cost'] * 100:.1f}% to indexing wall time"
+                  + (f" and {f['indexing_cpu_cost'] * 100:.1f}% to its CPU time" if "indexing_cpu_cost" in f else "")
+                  + " (target ≤ 20%)."]
+    lines += ["", f"Rewrites in their original's event: {q['rewrite_event_recall']:.1%} of {q['rewrites']}; "
+              f"in its dup group: {q['rewrite_dup_recall']:.1%}. Events with more than one article: "
+              f"{q['multi_article_events']} of {q['events']}; of those, {q['mixed_event_share']:.1%} mix "
+              "unrelated generated stories.", ""]
+    if "search_ms" in f:
+        lines += ["| search (facets and snippets on), ms | queries | p50 | p95 | p99 |", "|---|---|---|---|---|"]
+        for mode, r in f["search_ms"].items():
+            lines.append(f"| {mode.replace('_', ' ')} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |")
+        lines.append("")
+    return lines

@@ -14,7 +14,7 @@ import click
 from tqdm import tqdm
 
 from chancery import settings
-from search import articles, evidence, indexer, schema, searcher
+from search import articles, event_store, evidence, indexer, schema, searcher
 from search import batch as batch_reader
 from search.query import QueryError
 
@@ -99,7 +99,8 @@ def export_command(**options):
     config = load_settings(options)
     with _open(config["index_dir"]).searcher() as searcher:
         for fields in sorted(searcher.all_stored_fields(), key=lambda f: f["id"]):
-            click.echo(json.dumps(schema.to_article(fields).to_dict(), ensure_ascii=False))
+            article = {**schema.to_article(fields).to_dict(), **event_store.article_extras(fields)}
+            click.echo(json.dumps(article, ensure_ascii=False))
 
 
 @cli.command("explain")

@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 from typing import Iterator
 
+from search import events
 from search.articles import (JSONL_SUFFIXES, Article, ArticleError, Failure, input_files, read_bytes,
                              read_json_lines, read_path)
 
@@ -41,7 +42,11 @@ def units(paths: list[Path]) -> Iterator[tuple]:
 
 
 def process(unit: tuple) -> list[Article | Failure]:
-    """Read one unit of work."""
+    """Read one unit of work, with the articles' event and meeting features."""
+    return events.prepare(_read_unit(unit))
+
+
+def _read_unit(unit: tuple) -> list[Article | Failure]:
     kind = unit[0]
     if kind == "failure":
         return [unit[1]]

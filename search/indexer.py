@@ -15,7 +15,7 @@ from typing import Iterable
 from whoosh import index
 from whoosh.index import LockError
 
-from search import person_names, schema
+from search import events, person_names, schema
 from search.articles import Article
 
 INDEX_NAME = "MAIN"
@@ -74,6 +74,7 @@ class Indexer:
         self.lock_timeout = lock_timeout
         self.ix = open_index(self.index_dir, create=True)
         self._names: person_names.NameTable | None = None
+        self.linker = events.Linker()
 
     def _writer(self):
         try:
@@ -90,29 +91,33 @@ class Indexer:
         try:
             with writer.searcher() as searcher:
                 existing = searcher.document_number
+                latest = {article.id: article for article in articles}
+                # Events: deleted and replaced articles are no candidates for the new ones.
+                self.linker.begin(searcher, set(delete_ids) | set(latest))
                 for doc_id in dict.fromkeys(delete_ids):
                     if existing(id=doc_id) is not None:
                         writer.delete_by_term("id", doc_id)
                         result.deleted += 1
                 # Whoosh's update only replaces committed documents, so within a
-                # batch the last article with an id wins here.
-                latest = {article.id: article for article in articles}
+                # batch the last article with an id wins (see `latest` above).
                 for article in self._respell(latest, searcher):
-                    writer.update_document(**schema.to_document(article))
+                    writer.update_document(**{**schema.to_document(article), **self.linker.link(article)})
                 for article in latest.values():
+                    document = {**schema.to_document(article), **self.linker.link(article)}
                     # A new id is added directly: update_document would search every
                     # segment for it again.
                     if existing(id=article.id) is None:
                         result.added += 1
-                        writer.add_document(**schema.to_document(article))
+                        writer.add_document(**document)
                     else:
                         result.replaced += 1
-                        writer.update_document(**schema.to_document(article))
+                        writer.update_document(**document)
             before = set(os.listdir(self.index_dir))
             writer.commit()
         except BaseException:
             writer.cancel()
             self._names = None                        # it may hold names that were not committed
+            self.linker = events.Linker()     # it remembered articles that were not written
             raise
         _fsync_new_files(self.index_dir, before)
         self.ix = open_index(self.index_dir)

@@ -6,7 +6,7 @@ from datetime import datetime
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from search import analysis
+from search import analysis, events
 from search.articles import Article
 
 FACETS = ("person", "country", "topic", "source")
@@ -36,6 +36,7 @@ def build_schema() -> Schema:
         source=facet_field(),
         published=DATETIME(stored=True, sortable=True),
         url=STORED(),
+        **events.schema_fields(),
     )
 
 

@@ -22,13 +22,15 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search import analysis, entities, indexer, ranking, schema
+from search import analysis, entities, event_store, indexer, ranking, schema
 from search.snippets import snippet
 from search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
 from search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
 LOG = logging.getLogger("chancery")
 SORTS = ("relevance", "newest", "oldest")
+COLLAPSES = ("event", "duplicates")
+COUNTS = ("articles", "events")
 OPS = ("and", "or")
 MAX_PER_PAGE = 100
 MAX_FACET_SIZE = 100
@@ -51,6 +53,9 @@ class SearchRequest:
     facet_size: int = 10
     with_facets: bool = True      # the benchmarks time searches without facets or snippets
     with_snippets: bool = True
+    collapse: str | None = None    # events: one result per event or per dup group
+    count: str = "articles"        # events: facet counts count events
+    met: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         """Raise QueryError naming the parameter that is out of bounds."""
@@ -65,6 +70,8 @@ class SearchRequest:
             (not (self.date_from and self.date_to and self.date_from > self.date_to), "from",
              "from must not be after to"),
         ]
+        checks += [(self.collapse in (None, *COLLAPSES), "collapse", f"collapse must be one of {', '.join(COLLAPSES)}"),
+                   (self.count in COUNTS, "count", f"count must be one of {', '.join(COUNTS)}")]
         checks += [(op in OPS, f"{facet}_op", f"{facet}_op must be 'and' or 'or'") for facet, op in self.ops.items()]
         for ok, parameter, message in checks:
             if not ok:
@@ -222,6 +229,33 @@ class Service:
         started = time.perf_counter()
         request.validate()
         snap = self.snapshot()
+        tree, scores, filters, facet_masks, base, result = self._select(snap, request)
+        sort = request.sort or ("relevance" if request.q.strip() else "newest")
+        total = int(result.sum())
+        start = (request.page - 1) * request.per_page
+        if request.collapse:
+            # Every match is ordered, then the first of each event (or dup group) kept.
+            group = "event" if request.collapse == "event" else "dup"
+            firsts = event_store.first_per_group(self._order(snap, result, scores, sort, total),
+                                                 event_store.groups(snap, group).codes)
+            total, docs = len(firsts), firsts[start:start + request.per_page]
+        else:
+            docs = self._order(snap, result, scores, sort, start + request.per_page)[start:]
+        terms = text_terms(tree)
+        response = {
+            "query": {"q": request.q, "filters": filters, "sort": sort, "page": request.page,
+                      "per_page": request.per_page},
+            "total": total,
+            "results": [self._result(snap, int(doc), float(scores[doc]), terms if request.with_snippets else None,
+                                     request.collapse) for doc in docs],
+            "facets": self._facets(snap, base, result, facet_masks, filters, request) if request.with_facets else {},
+            "suggestion": self.suggest(request.q, snap) if request.q.strip() else None,
+        }
+        response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return response
+
+    def _select(self, snap: Snapshot, request: SearchRequest) -> tuple:
+        """Return the query tree, scores, resolved filters, facet masks, base and result masks."""
         tree = parse(request.q, snap.searcher, {f: snap.facets[f].values for f in schema.FACETS})
         matched, scores = Evaluator(snap, self.params)(tree)
         if self.params is not None:
@@ -232,25 +266,20 @@ class Service:
                        for facet, values in filters.items()}
         date_mask = self._date_mask(snap, request.date_from, request.date_to)
         base = matched & date_mask
+        if request.met:
+            met = [event_store.canonical_person(name) for name in request.met]
+            filters["met"] = met
+            base &= event_store.met_mask(snap, met, filters.get("person", []))
         result = base.copy()
         for mask in facet_masks.values():
             result &= mask
-        sort = request.sort or ("relevance" if request.q.strip() else "newest")
-        total = int(result.sum())
-        start = (request.page - 1) * request.per_page
-        docs = self._order(snap, result, scores, sort, start + request.per_page)[start:]
-        terms = text_terms(tree)
-        response = {
-            "query": {"q": request.q, "filters": filters, "sort": sort, "page": request.page,
-                      "per_page": request.per_page},
-            "total": total,
-            "results": [self._result(snap, int(doc), float(scores[doc]), terms if request.with_snippets else None)
-                        for doc in docs],
-            "facets": self._facets(snap, base, result, facet_masks, filters, request) if request.with_facets else {},
-            "suggestion": self.suggest(request.q, snap) if request.q.strip() else None,
-        }
-        response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
-        return response
+        return tree, scores, filters, facet_masks, base, result
+
+    def matching(self, request: SearchRequest) -> tuple[Snapshot, np.ndarray]:
+        """Return the snapshot and the mask of the documents a request matches (no ranking)."""
+        request.validate()
+        snap = self.snapshot()
+        return snap, self._select(snap, request)[-1]
 
     def _facet_mask(self, snap: Snapshot, facet: str, values: list[str], op: str) -> np.ndarray:
         masks = [_dense(snap, snap.facets[facet].docs(value)) for value in values]
@@ -281,7 +310,8 @@ class Service:
             order = np.lexsort((docs, -scores[docs], key, undated_last))
         return docs[order][:limit]
 
-    def _result(self, snap: Snapshot, doc: int, score: float, terms: set[str] | None) -> dict:
+    def _result(self, snap: Snapshot, doc: int, score: float, terms: set[str] | None,
+                collapse: str | None = None) -> dict:
         """Return one result; terms None means no snippet (the body is not even decoded)."""
         fields = snap.searcher.stored_fields(doc)
         if terms is None:
@@ -292,6 +322,7 @@ class Service:
             "published": article.published, "url": article.url, "score": round(score, 4),
             "snippet": snippet(article.body, terms) if terms is not None else "",
             "persons": article.persons, "countries": article.countries, "topics": article.topics,
+            **event_store.result_extras(snap, doc, collapse),
         }
 
     def _facets(self, snap: Snapshot, base: np.ndarray, result: np.ndarray, facet_masks: dict,
@@ -303,15 +334,27 @@ class Service:
                 # A facet in "or" mode ignores its own selection when counted.
                 if other != facet or request.ops.get(facet, "and") != "or":
                     mask &= other_mask
-            facets[facet] = self._buckets(snap, facet, mask, filters.get(facet, []), request.facet_size)
-        months = np.bincount(snap.month_of[result & (snap.month_of >= 0)], minlength=len(snap.months))
+            facets[facet] = self._buckets(snap, facet, mask, filters.get(facet, []), request.facet_size,
+                                          request.count)
+        dated = result & (snap.month_of >= 0)
+        if request.count == "events":
+            docs = np.flatnonzero(dated)
+            months = event_store.distinct_counts(docs, snap.month_of[docs], len(snap.months), dated,
+                                                 event_store.groups(snap).codes)
+        else:
+            months = np.bincount(snap.month_of[dated], minlength=len(snap.months))
         facets["published"] = [{"value": month, "count": int(count)}
                                for month, count in zip(snap.months, months) if count]
         return facets
 
-    def _buckets(self, snap: Snapshot, facet: str, mask: np.ndarray, selected: list[str], size: int) -> list[dict]:
+    def _buckets(self, snap: Snapshot, facet: str, mask: np.ndarray, selected: list[str], size: int,
+                 count: str = "articles") -> list[dict]:
         index = snap.facets[facet]
-        counts = index.counts(mask)
+        if count == "events":
+            counts = event_store.distinct_counts(index.pair_doc, index.pair_value, len(index.values), mask,
+                                                 event_store.groups(snap).codes)
+        else:
+            counts = index.counts(mask)
         order = np.lexsort((np.arange(len(counts)), -counts))
         chosen = [int(i) for i in order[:size] if counts[i] > 0]
         chosen += [index.lookup[v] for v in selected if v in index.lookup and index.lookup[v] not in chosen]
@@ -345,7 +388,10 @@ class Service:
         """Return a whole article with its entities, or None."""
         snap = self.snapshot()
         doc = snap.docnum.get(doc_id)
-        return schema.to_article(snap.searcher.stored_fields(doc)).to_dict() if doc is not None else None
+        if doc is None:
+            return None
+        fields = snap.searcher.stored_fields(doc)
+        return {**schema.to_article(fields).to_dict(), **event_store.article_extras(fields)}
 
     def similar(self, doc_id: str, size: int = 5) -> list[dict] | None:
         """Return the articles most like one, by its key terms; None when it is unknown."""

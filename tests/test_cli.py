@@ -59,7 +59,8 @@ def test_broken_files_are_named_and_the_rest_indexed(runner, tmp_path, seeds_cop
 def test_export_shape(seed_index):
     rows = export(seed_index)
     assert {tuple(sorted(row)) for row in rows} == {
-        ("body", "countries", "id", "persons", "published", "source", "title", "topics", "url")}
+        ("body", "countries", "event", "id", "meetings", "persons", "published", "source", "title", "topics",
+         "url")}
     assert [row["id"] for row in rows] == sorted(row["id"] for row in rows)
 
 

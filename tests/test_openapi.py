@@ -10,10 +10,13 @@ from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 
 from api import openapi
+from search import events
 from api.params import SEARCH_PARAMS
 from conftest import TOKEN, seed_ids
 
 S001 = seed_ids()["001_224ac308bebe3a85.txt"]
+# An event's id derives from its first article's id; the seeds are indexed in file order.
+KERRY_EVENT = events.event_id(seed_ids()["000_e39298b12db851d7.txt"])
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -47,6 +50,14 @@ REQUESTS = [
     ("get", "/api/facets/person?prefix=lav&size=5", None),
     ("get", "/api/facets/topic", None),
     ("get", "/api/health", None),
+    ("get", "/api/search?collapse=event&count=events", None),
+    ("get", "/api/search?collapse=duplicates&person=Kerry&met=Lavrov", None),
+    ("get", "/api/search?collapse=stories", None),
+    ("get", "/api/events?q=Putin&country=Russia", None),
+    ("get", f"/api/events/{KERRY_EVENT}", None),
+    ("get", "/api/events/ev-unknown", None),
+    ("get", "/api/meetings?person=John%20Kerry&from=2016-01-01", None),
+    ("get", "/api/meetings", None),
     ("post", "/api/articles", {"id": "n1", "title": "New article title", "body": "Body text."}),
     ("post", "/api/articles", {"title": "T"}),
     ("delete", f"/api/articles/{S001}", None),

@@ -1,6 +1,7 @@
 // Chancery's search page: search, facets, time, reading, all driven by the URL.
 import { FACETS, LABELS, clone, hasFilters, readState, toParams, urlFor } from "./state.js";
 import { clear, debounce, el, formatDate, snippetNodes } from "./dom.js";
+import * as events from "./events.js";
 
 const $ = (id) => document.getElementById(id);
 const SHOWN = 10;
@@ -65,7 +66,13 @@ async function render() {
   $("sort").value = state.sort;
   $("from").value = state.from;
   $("to").value = state.to;
-  if (state.article) {
+  $("group-events").checked = state.group === "events";
+  for (const id of ["event-view", "meetings-view"]) $(id).hidden = true;
+  if (state.event || state.meetings) {
+    $("reader").hidden = true;
+    $("results").hidden = true;
+    await (state.event ? events.renderEvent(state.event) : events.renderMeetings(state.meetings));
+  } else if (state.article) {
     await renderArticle();
   } else {
     $("reader").hidden = true;
@@ -124,7 +131,7 @@ function renderResults(data) {
   const message = clear($("message"));
   message.hidden = true;
   message.removeAttribute("role");
-  const noun = data.total === 1 ? "article" : "articles";
+  const noun = (state.group === "events" ? "event" : "article") + (data.total === 1 ? "" : "s");
   $("status").textContent = `${data.total.toLocaleString("en")} ${noun} · ${data.took_ms} ms`;
 
   const suggestion = clear($("suggestion"));
@@ -163,7 +170,7 @@ function entityChips(item, label) {
         type: "button", class: `chip chip-${facet}`, "aria-pressed": active ? "true" : "false",
         "aria-label": `Filter by ${facet} ${value}`, text: value,
         onclick: () => toggleFilter(facet, value, !active),
-      })));
+      }), facet === "person" ? events.meetingsButton(value) : null));
     }
   }
   return chips;
@@ -181,6 +188,7 @@ function resultItem(hit) {
     el("p", { class: "meta" }, [hit.source || "Unknown source", " · ",
       el("time", { datetime: hit.published || "", text: formatDate(hit.published) })]),
     el("p", { class: "snippet" }, snippetNodes(hit.snippet)),
+    hit.event ? events.eventLine(hit) : null,
     entityChips(hit, `Entities of ${hit.title}`));
 }
 
@@ -487,6 +495,10 @@ function bind() {
     go(next);
   });
   $("back").addEventListener("click", () => go({ ...clone(state), article: "" }, { resetPage: false }));
+  $("group-events").addEventListener("change", () => go({ ...clone(state), group: $("group-events").checked ? "events" : "" }));
+  for (const button of document.querySelectorAll(".back-to-results")) {
+    button.addEventListener("click", () => go({ ...clone(state), event: "", meetings: "" }, { resetPage: false }));
+  }
   $("home").addEventListener("click", (event) => {
     event.preventDefault();
     go(readState(""));
@@ -500,5 +512,6 @@ function bind() {
   });
 }
 
+events.setup({ api, go, articleLink, getState: () => state });
 bind();
 render();

@@ -3,7 +3,8 @@
 
 export const FACETS = ["person", "country", "topic", "source"];
 export const LABELS = { person: "People", country: "Countries", topic: "Topics", source: "Sources" };
-const SINGLE = ["q", "from", "to", "sort", "page", "article"];
+// group=events shows results as events; event and meetings open those views (events.js).
+const SINGLE = ["q", "from", "to", "sort", "page", "article", "group", "event", "meetings"];
 
 export function readState(search = window.location.search) {
   const params = new URLSearchParams(search);
@@ -24,12 +25,20 @@ export function toParams(state, { forApi = false } = {}) {
     if (state.ops[facet] === "or") params.set(`${facet}_op`, "or");
   }
   if (state.page && state.page !== "1") params.set("page", state.page);
+  if (state.group === "events" && forApi) {
+    params.set("collapse", "event");
+    params.set("count", "events");
+  } else if (state.group === "events") {
+    params.set("group", "events");
+  }
   if (forApi) {
     // One value more than a panel shows, to know whether "Show more" has anything.
     params.set("facet_size", state.more.length ? "50" : "11");
   } else {
     for (const facet of state.more) params.append("more", facet);
     if (state.article) params.set("article", state.article);
+    if (state.event) params.set("event", state.event);
+    if (state.meetings) params.set("meetings", state.meetings);
   }
   return params;
 }

@@ -1,0 +1,239 @@
+"""Events and meetings on the read side: per-document event arrays, collapse, the event table.
+
+The indexer stores each article's event and dup-group ids (search.events); here
+they are read once per segment into arrays, like the facets, and everything about
+an event (its size, sources, date span, label, entities) is derived from its live
+members. So a deletion, a replacement or a new member changes the event as soon as
+the new index version is searched, with nothing else to keep in step.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from search import analysis, entities, meetings, schema
+from search.events import WINDOW_DAYS
+from search.snapshot import NO_DATE
+
+GROUPS = ("event", "dup")
+MAX_SPAN_ARTICLES = 50
+_SEGMENTS: dict = {}     # (segment id, field) -> the segment's values, one per document
+
+
+@dataclass
+class Groups:
+    """One grouping (events or dup groups) over a snapshot's documents."""
+    ids: list[str]
+    codes: np.ndarray        # group code per document, -1 when it has none
+    order: np.ndarray        # live docs sorted by code
+    ptr: np.ndarray          # docs of code c: order[ptr[c]:ptr[c + 1]]
+
+    def members(self, code: int) -> np.ndarray:
+        return self.order[self.ptr[code]:self.ptr[code + 1]]
+
+
+def _segment_values(leaf, name: str) -> list[str]:
+    key = (leaf.segment().segment_id(), name)
+    if key not in _SEGMENTS:
+        size = leaf.doc_count_all()
+        if leaf.has_column(name):
+            column = leaf.column_reader(name, translate=True)
+            _SEGMENTS[key] = [column[doc] or "" for doc in range(size)]
+        else:
+            _SEGMENTS[key] = [""] * size
+    return _SEGMENTS[key]
+
+
+def groups(snap, name: str = "event") -> Groups:
+    """Return a snapshot's events (or dup groups), built once per snapshot."""
+    cache = snap.__dict__.setdefault("_groups", {})
+    if name not in cache:
+        values = [v for _, _, leaf in snap.segments for v in _segment_values(leaf, name)]
+        live_keys = {(leaf.segment().segment_id(), n) for _, _, leaf in snap.segments for n in GROUPS}
+        for key in [k for k in _SEGMENTS if k not in live_keys]:
+            del _SEGMENTS[key]
+        ids = sorted({v for v, alive in zip(values, snap.live) if v and alive})
+        lookup = {value: i for i, value in enumerate(ids)}
+        codes = np.fromiter((lookup.get(v, -1) if alive else -1 for v, alive in zip(values, snap.live)),
+                            np.int32, len(values))
+        live = np.flatnonzero(codes >= 0)
+        order = live[np.argsort(codes[live], kind="stable")]
+        ptr = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+        cache[name] = Groups(ids, codes, order, ptr)
+    return cache[name]
+
+
+def first_per_group(docs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return, in order, the first of the ordered docs of each group (ungrouped docs stand alone)."""
+    keys = np.where(codes[docs] >= 0, codes[docs], -1 - np.arange(len(docs)))
+    _, first = np.unique(keys, return_index=True)
+    return docs[np.sort(first)]
+
+
+def distinct_counts(pair_doc: np.ndarray, pair_value: np.ndarray, size: int, mask: np.ndarray,
+                    codes: np.ndarray) -> np.ndarray:
+    """Count, for each value, the distinct groups of the masked docs that hold it."""
+    chosen = mask[pair_doc]
+    docs, values = pair_doc[chosen], pair_value[chosen].astype(np.int64)
+    keys = np.where(codes[docs] >= 0, codes[docs], len(codes) + docs).astype(np.int64)
+    unique = np.unique(values * (2 * len(codes) + 1) + keys)
+    return np.bincount(unique // (2 * len(codes) + 1), minlength=size)
+
+
+def summary(snap, doc: int, name: str = "event") -> dict | None:
+    """Return {id, size, sources, first, last} of a document's event."""
+    found = groups(snap, name)
+    code = int(found.codes[doc])
+    if code < 0:
+        return None
+    members = found.members(code)
+    days = snap.days[members]
+    dated = days[days != NO_DATE]
+    sources = snap.facets["source"]
+    names = sorted({sources.values[v] for v in sources.pair_value[np.isin(sources.pair_doc, members)]})
+    return {"id": found.ids[code], "size": int(len(members)), "sources": names,
+            "first": date.fromordinal(int(dated.min())).isoformat() if len(dated) else None,
+            "last": date.fromordinal(int(dated.max())).isoformat() if len(dated) else None}
+
+
+def result_extras(snap, doc: int, collapse: str | None) -> dict:
+    """Return what a collapsed result adds: its event, or the number of copies it stands for."""
+    if collapse == "event":
+        return {"event": summary(snap, doc)}
+    if collapse == "duplicates":
+        found = groups(snap, "dup")
+        code = int(found.codes[doc])
+        return {"copies": int(len(found.members(code))) if code >= 0 else 1}
+    return {}
+
+
+def _label(members: list[dict]) -> str:
+    """Return the most representative title: the one sharing most words with the others."""
+    words = [set(analysis.terms(m["title"])) for m in members]
+
+    def shared(i: int) -> int:
+        return sum(len(words[i] & w) for j, w in enumerate(words) if j != i)
+
+    best = max(range(len(members)), key=lambda i: (shared(i), -i))
+    return members[best]["title"]
+
+
+def describe(snap, event_id: str) -> dict | None:
+    """Return an event with its articles in time order, or None when it has no live article."""
+    found = groups(snap, "event")
+    try:
+        code = found.ids.index(event_id)
+    except ValueError:
+        return None
+    members = found.members(code)
+    articles = [schema.to_article(snap.searcher.stored_fields(int(doc))) for doc in members]
+    articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
+    rows = [{"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url,
+             "dup": snap.searcher.stored_fields(int(snap.docnum[a.id])).get("dup")} for a in articles]
+    dates = [a.published for a in articles if a.published]
+
+    def union(attribute: str) -> list[str]:
+        counts = Counter(v for a in articles for v in getattr(a, attribute))
+        return [value for value, _ in counts.most_common()]
+
+    return {"id": event_id, "label": _label(rows), "size": len(rows),
+            "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
+            "dates": _span(articles, dates),
+            "sources": sorted({a.source for a in articles if a.source}),
+            "persons": union("persons"), "countries": union("countries"), "topics": union("topics"),
+            "articles": rows}
+
+
+def _span(articles: list, dates: list[str]) -> list:
+    """Return [start, end] of the happening: publication dates, widened by the days the articles
+    give for their people ("Kerry, who arrived on Wednesday") up to WINDOW_DAYS before the first report."""
+    if not dates:
+        return [None, None]
+    earliest = date.fromordinal(date.fromisoformat(dates[0]).toordinal() - WINDOW_DAYS).isoformat()
+    told = set(dates)
+    for article in articles[:MAX_SPAN_ARTICLES]:
+        if not article.published:
+            continue
+        names = [name.split()[-1] for name in article.persons]
+        for sentence in meetings.sentences(article.body):
+            if any(name in sentence for name in names):
+                found = meetings.sentence_date(sentence, article.published)
+                if found and earliest <= found <= dates[-1]:
+                    told.add(found)
+    return [min(told), max(told)]
+
+
+def article_extras(fields: dict) -> dict:
+    """Return the event id and meetings of a stored document, for the article's JSON."""
+    return {"event": fields.get("event"), "meetings": json.loads(fields.get("meetings") or "[]")}
+
+
+def met_mask(snap, met: list[str], persons: list[str]) -> np.ndarray:
+    """Return the docs where each met person met one of the filtered persons (anyone, without any)."""
+    reader = snap.searcher.reader()
+    mask = snap.live.copy()
+    for other in met:
+        terms = ["\t".join(sorted((person, other))) for person in persons if person != other] if persons \
+            else [other]
+        found = np.zeros(snap.size, bool)
+        for term in terms:
+            if ("met", term) in reader:
+                found[np.fromiter(reader.postings("met", term).all_ids(), np.int64)] = True
+        mask &= found
+    return mask
+
+
+def counterparts(snap, mask: np.ndarray, person: str) -> list[dict]:
+    """Return the people a person met in the masked docs: counts, first and last dates, articles."""
+    docs = np.flatnonzero(mask & met_mask(snap, [person], []))
+    table: dict[str, dict] = {}
+    for doc in docs:
+        fields = snap.searcher.stored_fields(int(doc))
+        for meeting in json.loads(fields.get("meetings") or "[]"):
+            if person not in meeting["persons"]:
+                continue
+            other = next(p for p in meeting["persons"] if p != person)
+            row = table.setdefault(other, {"person": other, "count": 0, "first": None, "last": None,
+                                           "places": [], "articles": []})
+            row["count"] += 1
+            row["articles"].append({"id": fields["id"], "title": fields.get("title", ""),
+                                    "date": meeting["date"], "place": meeting["place"]})
+            if meeting["date"]:
+                row["first"] = min(filter(None, [row["first"], meeting["date"]]))
+                row["last"] = max(filter(None, [row["last"], meeting["date"]]))
+            if meeting["place"] and meeting["place"] not in row["places"]:
+                row["places"].append(meeting["place"])
+    for row in table.values():
+        row["articles"].sort(key=lambda a: (a["date"] is None, a["date"] or "", a["id"]))
+    return sorted(table.values(), key=lambda r: (-r["count"], r["person"]))
+
+
+def search_events(service, request) -> dict:
+    """Run a search collapsed by event; return events (label, span, sources, best article) instead of articles."""
+    request.collapse = "event"
+    response = service.search(request)
+    snap = service.snapshot()
+    events = []
+    for result in response.pop("results"):
+        summary_ = result.pop("event")
+        described = describe(snap, summary_["id"]) if summary_ else None
+        events.append({**(summary_ or {}), "label": described["label"] if described else result["title"],
+                       "article": result})
+    return {**response, "events": events}
+
+
+def person_meetings(service, request, person: str) -> dict:
+    """Return a person's counterparts over the articles a search request matches."""
+    name = canonical_person(person)
+    snap, mask = service.matching(request)
+    rows = counterparts(snap, mask, name)
+    return {"person": name, "total": len(rows), "counterparts": rows}
+
+
+def canonical_person(value: str) -> str:
+    """Return a person's canonical name for an alias (the value itself when unknown)."""
+    return entities.canonical_person(value) or value.strip()

@@ -1,0 +1,325 @@
+"""Group articles into events as they are indexed, and spot near-duplicates.
+
+Each article gets two ids, stored in its document: `event` (the articles that
+report the same happening) and `dup` (copies of one text: syndicated or lightly
+rewritten). The link is made once, when the article is written, without
+re-clustering: the article is compared with the candidates the index offers
+through two keyword fields of terms made for the purpose,
+
+- `lsh`: the bands of a MinHash signature of the text's 4-word shingles
+  (datasketch), so copies of one text share a band term wherever and whenever
+  they were published; a copy whose estimated Jaccard similarity is at least
+  DUP_JACCARD joins its original's dup group and event;
+- `evkey`: "<person or country>@<day>" terms, so the articles that share a person
+  or country within WINDOW_DAYS days are found by a few term look-ups.
+
+A candidate joins when people, countries and the words of title and lead agree
+enough (see `similarity`); else the article starts an event whose id derives from
+its own id. What is needed to compare with an article later (its signature, lead
+terms, entities, day and ids) is kept in a column (`evdata`), so no stored body is
+decoded. The event table (label, span, sources, entities) is derived from the
+members at search time (search.event_store), so a deletion leaves it consistent.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from datasketch import MinHash
+from whoosh.columns import VarBytesColumn
+from whoosh.analysis import RegexTokenizer
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED
+
+from search import analysis, meetings
+
+PERMUTATIONS = 64
+BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
+SHINGLE = 4
+DUP_JACCARD = 0.6
+WINDOW_DAYS = 3
+LEAD_WORDS = 60
+MAX_TERMS = 40
+JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (README)
+MIN_TEXT = 0.12
+TEXT_ALONE = 0.5                # text this similar joins without a shared person
+IDF_PRIOR = 100
+NO_DAY = "-"
+SEPARATOR = "\n"              # one term per line, as in the facet fields
+WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _keys_field(stored: bool = False) -> KEYWORD:
+    return KEYWORD(stored=stored, scorable=False, analyzer=RegexTokenizer(r"[^\n]+"))
+
+
+def schema_fields() -> dict:
+    """Return the index fields events and meetings need."""
+    return {
+        "event": ID(stored=True, sortable=True),
+        "dup": ID(stored=True, sortable=True),
+        "evkey": _keys_field(),
+        "lsh": _keys_field(),
+        "evdata": COLUMN(VarBytesColumn()),
+        "meetings": STORED(),
+        "met": _keys_field(stored=True),
+    }
+
+
+@dataclass
+class Features:
+    """What an article is compared by; computed where the article is read."""
+    terms: list[str]
+    signature: np.ndarray
+    meetings: list[dict] = field(default_factory=list)
+
+    def bands(self) -> list[str]:
+        rows = PERMUTATIONS // BANDS
+        return [f"{band}:{zlib.crc32(self.signature[band * rows:(band + 1) * rows].tobytes()):x}"
+                for band in range(BANDS)]
+
+
+def _signature(text: str) -> np.ndarray:
+    words = WORD_RE.findall(text.lower())
+    shingles = {" ".join(words[i:i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32)
+    minhash.update_batch(list(shingles))
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def features(article) -> Features:
+    """Return an article's features, computing them once (batch workers do it ahead)."""
+    found = getattr(article, "event_features", None)
+    if found is None:
+        lead = " ".join(article.body.split()[:LEAD_WORDS])
+        terms = list(dict.fromkeys(analysis.terms(f"{article.title} {lead}")))[:MAX_TERMS]
+        found = Features(terms, _signature(f"{article.title}\n{article.body}"),
+                         meetings.extract(article.title, article.body, article.persons, article.published))
+        article.event_features = found
+    return found
+
+
+def prepare(items: list) -> list:
+    """Compute the features of the articles among items (run in the reading workers)."""
+    for item in items:
+        if hasattr(item, "body") and hasattr(item, "persons"):
+            features(item)
+    return items
+
+
+def _id(prefix: str, text: str) -> str:
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def event_id(founder_id: str) -> str:
+    """Return the id of the event an article founds (when no other event holds it)."""
+    return _id("ev", founder_id)
+
+
+def _day(published: str | None) -> int | None:
+    return date.fromisoformat(published).toordinal() if published else None
+
+
+@dataclass
+class Record:
+    id: str
+    event: str
+    dup: str
+    day: int | None
+    persons: frozenset
+    countries: frozenset
+    terms: tuple
+    signature: np.ndarray
+
+    def encode(self) -> bytes:
+        return json.dumps({"i": self.id, "e": self.event, "u": self.dup, "d": self.day,
+                           "p": sorted(self.persons), "c": sorted(self.countries), "t": list(self.terms),
+                           "s": base64.b64encode(self.signature.tobytes()).decode()}).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Record":
+        value = json.loads(raw)
+        return cls(value["i"], value["e"], value["u"], value["d"], frozenset(value["p"]), frozenset(value["c"]),
+                   tuple(value["t"]), np.frombuffer(base64.b64decode(value["s"]), np.uint32))
+
+    def keys(self) -> list[str]:
+        """Return the evkey terms under which this record is found."""
+        day = NO_DAY if self.day is None else str(self.day)
+        return [f"{name}@{day}" for name in sorted(self.persons | self.countries)]
+
+    def probe_keys(self) -> list[str]:
+        """Return the evkey terms of the records this one may join."""
+        days = [NO_DAY] if self.day is None else [str(self.day + d) for d in range(-WINDOW_DAYS, WINDOW_DAYS + 1)]
+        if self.day is not None:
+            days.append(NO_DAY)
+        return [f"{name}@{day}" for name in sorted(self.persons | self.countries) for day in days]
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimate the Jaccard similarity of two MinHash signatures."""
+    return float(np.mean(a == b))
+
+
+def _overlap(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+class Linker:
+    """Assign each article written an event and a dup group, keeping what it wrote in memory.
+
+    One linker lives as long as its Indexer, so the articles of earlier batches are
+    compared without reading them back; older articles are read from the index.
+    """
+
+    def __init__(self):
+        self.memory: dict[str, Record] = {}
+        self.by_key: dict[str, list[str]] = defaultdict(list)
+        self.by_band: dict[str, list[str]] = defaultdict(list)
+        self.event_sizes: Counter = Counter()
+
+    # -- one write -------------------------------------------------------------------
+
+    def begin(self, searcher, gone: set[str]) -> None:
+        """Start a write: searcher sees the committed index; gone ids are being deleted or replaced."""
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.column = self.reader.column_reader("evdata") if self.reader.has_column("evdata") else None
+        self.gone = gone
+        self.df: dict[str, float] = {}
+        self.batch_df: Counter = Counter()
+        self.batch_docs = 0
+        self.committed_docs = self.reader.doc_count()
+        for doc_id in gone:
+            self.forget(doc_id)
+
+    def forget(self, doc_id: str) -> None:
+        """Drop an article from memory (it is deleted or about to be replaced)."""
+        record = self.memory.pop(doc_id, None)
+        if record is not None:
+            self.event_sizes[record.event] -= 1
+
+    def link(self, article) -> dict:
+        """Return the event fields of an article's document, linking it to an event."""
+        found = features(article)
+        record = Record(article.id, "", "", _day(article.published), frozenset(article.persons),
+                        frozenset(article.countries), tuple(found.terms), found.signature)
+        bands = found.bands()
+        copy = self._best_copy(record, bands)
+        if copy is not None:
+            record.event, record.dup = copy.event, copy.dup
+        else:
+            record.dup = _id("dup", article.id)
+            joined = self._best_event(record)
+            record.event = joined.event if joined is not None else self._new_event(article.id)
+        self._remember(record, bands)
+        pairs = [m["persons"] for m in found.meetings]
+        met = sorted({"\t".join(p) for p in pairs} | {name for p in pairs for name in p})
+        document = {"event": record.event, "dup": record.dup, "evdata": record.encode(),
+                    "evkey": SEPARATOR.join(record.keys()),
+                    "lsh": SEPARATOR.join(bands),
+                    "meetings": json.dumps(found.meetings, ensure_ascii=False)}
+        if met:
+            document["met"] = SEPARATOR.join(met)
+        return document
+
+    # -- candidates --------------------------------------------------------------------
+
+    def _remember(self, record: Record, bands: list[str]) -> None:
+        self.memory[record.id] = record
+        self.event_sizes[record.event] += 1
+        for key in record.keys():
+            self.by_key[key].append(record.id)
+        for band in bands:
+            self.by_band[band].append(record.id)
+        self.batch_docs += 1
+        self.batch_df.update(record.terms)
+
+    def _candidates(self, field_name: str, keys: list[str], table: dict, own_id: str) -> list[Record]:
+        found: dict[str, Record] = {}
+        for key in keys:
+            for doc_id in table.get(key, ()):
+                record = self.memory.get(doc_id)
+                if record is not None and doc_id != own_id:
+                    found[doc_id] = record
+            if self.column is None or (field_name, key) not in self.reader:
+                continue
+            for docnum in self.reader.postings(field_name, key).all_ids():
+                if self.reader.is_deleted(docnum):
+                    continue
+                raw = self.column[docnum]
+                if not raw:
+                    continue
+                record = Record.decode(raw)
+                if record.id != own_id and record.id not in self.gone and record.id not in found \
+                        and record.id not in self.memory:
+                    found[record.id] = record
+        return list(found.values())
+
+    def _best_copy(self, record: Record, bands: list[str]) -> Record | None:
+        scored = [(jaccard(record.signature, other.signature), other.id, other)
+                  for other in self._candidates("lsh", bands, self.by_band, record.id)]
+        scored = [item for item in scored if item[0] >= DUP_JACCARD]
+        return max(scored, key=lambda item: (item[0], item[1]))[2] if scored else None
+
+    def _best_event(self, record: Record) -> Record | None:
+        best, best_score = None, 0.0
+        for other in self._candidates("evkey", record.probe_keys(), self.by_key, record.id):
+            score = self.similarity(record, other)
+            if score > best_score or (score == best_score and best is not None and other.id < best.id):
+                best, best_score = other, score
+        return best if best_score >= JOIN_SCORE else None
+
+    def similarity(self, a: Record, b: Record) -> float:
+        """Return how likely two articles report one happening (0 when they cannot)."""
+        text = self._cosine(a.terms, b.terms)
+        shared_people = len(a.persons & b.persons)
+        if text < MIN_TEXT or (not shared_people and text < TEXT_ALONE):
+            return 0.0
+        gap = abs(a.day - b.day) if a.day is not None and b.day is not None else WINDOW_DAYS
+        return 0.45 * text + 0.35 * _overlap(a.persons, b.persons) + 0.2 * _overlap(a.countries, b.countries) \
+            - 0.02 * gap
+
+    def _idf(self, term: str) -> float:
+        committed = self.df.get(term)
+        if committed is None:
+            committed = self.reader.doc_frequency("body", term) if self.committed_docs else 0
+            self.df[term] = committed
+        total = self.committed_docs + self.batch_docs
+        # A prior of IDF_PRIOR documents keeps the first articles of an index from
+        # weighing every word at zero.
+        return math.log((total + IDF_PRIOR) / (committed + self.batch_df[term] + 1))
+
+    def _cosine(self, a: tuple, b: tuple) -> float:
+        shared = set(a) & set(b)
+        if not shared:
+            return 0.0
+        weights = {t: self._idf(t) ** 2 for t in set(a) | set(b)}
+        norm = math.sqrt(sum(weights[t] for t in a) * sum(weights[t] for t in b))
+        return sum(weights[t] for t in shared) / norm if norm else 0.0
+
+    def _new_event(self, doc_id: str) -> str:
+        """Return a fresh event id derived from the founding article's id."""
+        for attempt in range(1, 100):
+            event = event_id(doc_id if attempt == 1 else f"{doc_id}#{attempt}")
+            if not self._event_used(event, doc_id):
+                return event
+        raise RuntimeError(f"no free event id for {doc_id!r}")
+
+    def _event_used(self, event: str, doc_id: str) -> bool:
+        if self.event_sizes[event] > 0:
+            return True
+        if ("event", event) not in self.reader:
+            return False
+        for docnum in self.reader.postings("event", event).all_ids():
+            if not self.reader.is_deleted(docnum):
+                other = self.reader.stored_fields(docnum).get("id")
+                if other != doc_id and other not in self.gone:
+                    return True
+        return False

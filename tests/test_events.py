@@ -1,0 +1,169 @@
+"""Events and near-duplicates at indexing: joins, separations, rewrites, deletions, re-indexing."""
+from __future__ import annotations
+
+import pytest
+
+from search import event_store, events
+from search.articles import Article
+from search.indexer import Indexer
+from search.searcher import Service
+
+MERKEL, MACRON, SCHOLZ = "Angela Merkel", "Emmanuel Macron", "Olaf Scholz"
+
+SUMMIT = ("German Chancellor Angela Merkel met French President Emmanuel Macron in Paris on Tuesday to prepare "
+          "a common plan on energy security and gas storage before the winter. The two leaders agreed to build "
+          "a joint reserve of liquefied gas, to link their power grids more closely and to ask Brussels for "
+          "faster approval of new pipelines. Macron said the plan would protect households from price shocks. "
+          "Merkel said Germany and France would present the proposal to the other members next month.")
+
+
+def article(doc_id, title, body, published, persons=(), countries=(), source=None) -> Article:
+    return Article(id=doc_id, title=title, body=body, source=source, published=published,
+                   persons=list(persons), countries=list(countries))
+
+
+def rewrite(text: str, every: int = 30) -> str:
+    """Return text with every n-th word changed: a light rewrite."""
+    words = text.split()
+    return " ".join("quite" if i % every == 7 else w for i, w in enumerate(words))
+
+
+STORIES = {
+    "summit": article("summit", "Merkel and Macron agree joint energy security plan", SUMMIT, "2021-10-05",
+                      [MERKEL, MACRON], ["Germany", "France"], "Deutsche Welle"),
+    # The same happening, told differently two days later by another outlet.
+    "summit-later": article(
+        "summit-later", "France and Germany to build joint gas reserve, Macron and Merkel say",
+        "Emmanuel Macron and Angela Merkel have agreed on a joint gas reserve and closer power grids, the two "
+        "leaders said after their talks in Paris. The energy security plan asks Brussels for faster approval "
+        "of pipelines and protects households from winter price shocks, Macron told reporters.",
+        "2021-10-07", [MACRON, MERKEL], ["France", "Germany"], "Xinhua"),
+    # A syndicated copy with a few words changed, a day later.
+    "summit-copy": article("summit-copy", "Merkel and Macron agree joint energy security plan", rewrite(SUMMIT),
+                           "2021-10-06", [MERKEL, MACRON], ["Germany", "France"], "TASS"),
+    # Same day, same country, another happening.
+    "floods": article("floods", "Floods cut railway lines in northern Germany",
+                      "Heavy rain flooded towns along the river in northern Germany on Tuesday, cutting railway "
+                      "lines and forcing hundreds of residents from their homes, the fire service said. Rescue "
+                      "teams used boats to reach villages, and the weather service warned of more rain.",
+                      "2021-10-05", [], ["Germany"], "Deutsche Welle"),
+    # Same day, same person, another happening.
+    "factory": article("factory", "Merkel opens battery factory in Saxony",
+                       "Angela Merkel opened a battery factory in Saxony on Tuesday, praising the workers and the "
+                       "car makers that will buy its cells. The plant will employ two thousand people.",
+                       "2021-10-05", [MERKEL], ["Germany"], "Reuters"),
+    # The same people a month later: another meeting, another event.
+    "summit-november": article(
+        "summit-november", "Merkel and Macron discuss migration at border meeting",
+        "Angela Merkel and Emmanuel Macron discussed migration and border controls at a meeting in Strasbourg, "
+        "agreeing to share more police data and to fund reception centres.",
+        "2021-11-20", [MERKEL, MACRON], ["Germany", "France"], "Reuters"),
+}
+
+
+def index(folder, names, indexer=None) -> Indexer:
+    indexer = indexer or Indexer(folder)
+    indexer.write([STORIES[name] for name in names])
+    return indexer
+
+
+def event_of(folder) -> dict[str, str]:
+    snap = Service(folder).snapshot()
+    found = event_store.groups(snap, "event")
+    return {snap.ids[doc]: found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+
+
+def dup_of(folder) -> dict[str, str]:
+    snap = Service(folder).snapshot()
+    found = event_store.groups(snap, "dup")
+    return {snap.ids[doc]: found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+
+
+ORDERS = [list(STORIES), list(reversed(STORIES))]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["forward", "reversed"])
+@pytest.mark.parametrize("one_write", [True, False], ids=["one-write", "one-write-each"])
+def test_events_join_and_separate(tmp_path, order, one_write):
+    if one_write:
+        index(tmp_path, order)
+    else:
+        for name in order:
+            index(tmp_path, [name])        # a new Indexer each time: candidates come from the index
+    found = event_of(tmp_path)
+    same = [("summit", "summit-later"), ("summit", "summit-copy")]
+    different = [("summit", "floods"), ("summit", "factory"), ("floods", "factory"), ("summit", "summit-november")]
+    for a, b in same:
+        assert found[a] == found[b], (a, b)
+    for a, b in different:
+        assert found[a] != found[b], (a, b)
+    dups = dup_of(tmp_path)
+    assert dups["summit"] == dups["summit-copy"] != dups["summit-later"]
+
+
+def test_event_id_derives_from_the_first_article(tmp_path):
+    index(tmp_path, ["summit", "summit-later"])
+    assert set(event_of(tmp_path).values()) == {events.event_id("summit")}
+
+
+def test_reindexing_the_same_articles_gives_the_same_events(tmp_path):
+    indexer = index(tmp_path / "a", list(STORIES))
+    first = event_of(tmp_path / "a")
+    index(tmp_path / "a", list(STORIES), indexer)          # upsert, same process
+    assert event_of(tmp_path / "a") == first
+    index(tmp_path / "a", list(STORIES))                   # upsert, a new process's indexer
+    assert event_of(tmp_path / "a") == first
+    index(tmp_path / "b", list(STORIES))                   # a fresh index
+    assert event_of(tmp_path / "b") == first
+
+
+def test_deleting_articles_keeps_the_event_consistent(tmp_path):
+    index(tmp_path, ["summit", "summit-copy", "summit-later", "floods"])
+    service = Service(tmp_path)
+    event = event_of(tmp_path)["summit"]
+    before = event_store.describe(service.snapshot(), event)
+    assert before["size"] == 3 and before["first"] == "2021-10-05" and before["last"] == "2021-10-07"
+    assert before["sources"] == ["Deutsche Welle", "TASS", "Xinhua"]
+    service.write(delete_ids=["summit", "summit-later"])
+    after = event_store.describe(service.snapshot(), event)
+    assert after["size"] == 1 and after["first"] == after["last"] == "2021-10-06"
+    assert after["sources"] == ["TASS"] and [a["id"] for a in after["articles"]] == ["summit-copy"]
+    assert after["label"] == STORIES["summit-copy"].title
+    # A later article still joins the event of its founder's remaining copy.
+    index(tmp_path, ["summit-later"])
+    assert event_of(tmp_path)["summit-later"] == event
+    service.write(delete_ids=["summit-copy", "summit-later"])
+    assert event_store.describe(service.snapshot(), event) is None
+
+
+def test_a_refounded_event_does_not_take_a_used_id(tmp_path):
+    index(tmp_path, ["summit", "summit-later"])
+    # The founder is replaced by an unrelated text: it leaves, and must not reuse the event's id.
+    changed = article("summit", "Weather in Lisbon", "Sunny skies over Lisbon all week, forecasters said.",
+                      "2021-10-05", [], ["Portugal"])
+    Indexer(tmp_path).write([changed])
+    found = event_of(tmp_path)
+    assert found["summit-later"] == events.event_id("summit") != found["summit"]
+
+
+@pytest.mark.parametrize("published", [None, "2024-01-01"])
+def test_a_copy_joins_whatever_its_date(tmp_path, published):
+    copy = article("late-copy", STORIES["summit"].title, rewrite(SUMMIT, 25), published, [MERKEL, MACRON])
+    index(tmp_path, ["summit"])
+    Indexer(tmp_path).write([copy])
+    assert event_of(tmp_path)["late-copy"] == event_of(tmp_path)["summit"]
+    assert dup_of(tmp_path)["late-copy"] == dup_of(tmp_path)["summit"]
+
+
+SIGNATURES = [
+    (SUMMIT, SUMMIT, 1.0, 1.0),
+    (SUMMIT, rewrite(SUMMIT), 0.6, 1.0),
+    (SUMMIT, STORIES["summit-later"].body, 0.0, 0.3),
+    (SUMMIT, STORIES["floods"].body, 0.0, 0.1),
+]
+
+
+@pytest.mark.parametrize("a, b, low, high", SIGNATURES)
+def test_near_duplicate_similarity(a, b, low, high):
+    estimate = events.jaccard(events._signature(a), events._signature(b))
+    assert low <= estimate <= high

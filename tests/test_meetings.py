@@ -1,0 +1,94 @@
+"""Meetings from sentences: participants, not the people who report or are only mentioned."""
+from __future__ import annotations
+
+import pytest
+
+from search import meetings
+
+MERKEL, MACRON, XI, MODI = "Angela Merkel", "Emmanuel Macron", "Xi Jinping", "Narendra Modi"
+BLINKEN, WANG, PESKOV, ZAKHAROVA = "Antony Blinken", "Wang Yi", "Dmitry Peskov", "Maria Zakharova"
+GUTERRES, PRICE = "António Guterres", "Ned Price"
+PEOPLE = [MERKEL, MACRON, XI, MODI, BLINKEN, WANG, PESKOV, ZAKHAROVA, GUTERRES, PRICE]
+
+
+def pair(a: str, b: str) -> tuple[str, str]:
+    return tuple(sorted((a, b)))
+
+
+SENTENCES = [
+    # the plain verb, with and without "with", and with titles before the names
+    ("German Chancellor Angela Merkel met French President Emmanuel Macron in Paris.", {pair(MERKEL, MACRON)}),
+    ("On Monday Merkel met with Macron to prepare the summit.", {pair(MERKEL, MACRON)}),
+    # held talks with a list of two
+    ("Blinken held talks with Chinese Foreign Minister Wang Yi and UN chief Antonio Guterres.",
+     {pair(BLINKEN, WANG), pair(BLINKEN, GUTERRES)}),
+    ("Xi Jinping had lengthy talks with Modi on the border.", {pair(XI, MODI)}),
+    # talks between / a meeting of, lists of three
+    ("Talks between Xi Jinping and Narendra Modi lasted two hours.", {pair(XI, MODI)}),
+    ("A meeting of Merkel, Macron and Xi Jinping took place by the lake.",
+     {pair(MERKEL, MACRON), pair(MERKEL, XI), pair(MACRON, XI)}),
+    ("The meeting between Merkel, who arrived late, and Macron was short.", {pair(MERKEL, MACRON)}),
+    # a list as the subject
+    ("Macron and Merkel discussed energy prices.", {pair(MERKEL, MACRON)}),
+    ("Modi, Xi hold frank talks", {pair(XI, MODI)}),
+    ("the Blinken-Xi talks ended without a statement.", {pair(BLINKEN, XI)}),
+    # passive voice
+    ("Blinken was received by Xi Jinping in the Great Hall.", {pair(BLINKEN, XI)}),
+    # a reporter is not a participant
+    ("Merkel met Macron on Friday, spokesman Dmitry Peskov told reporters.", {pair(MERKEL, MACRON)}),
+    ("Talks between Modi and Xi were constructive, Maria Zakharova said.", {pair(XI, MODI)}),
+    ("Ned Price said that Blinken met Wang Yi.", {pair(BLINKEN, WANG)}),
+    # someone only mentioned is not a participant
+    ("Guterres welcomed the talks between Modi and Xi Jinping.", {pair(XI, MODI)}),
+    ("Merkel's stance on Xi Jinping at the talks with Macron did not change.", set()),
+    ("Peskov declined to comment on whether Merkel would visit.", set()),
+    # negated or future meetings did not happen (yet)
+    ("Merkel did not meet Macron.", set()),
+    ("Merkel will meet Macron next week.", set()),
+    ("Modi and Xi Jinping spoke about the weather, Guterres noted.", set()),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", SENTENCES)
+def test_pairs_in_a_sentence(sentence, expected):
+    assert meetings.pairs_in(sentence, PEOPLE) == expected
+
+
+DATES = [
+    ("They met on Tuesday.", "2020-06-12", "2020-06-09"),        # the 12th was a Friday
+    ("They met on Friday.", "2020-06-12", "2020-06-12"),
+    ("They met on March 3.", "2020-06-12", "2020-03-03"),
+    ("They met on 20 December.", "2020-06-12", "2019-12-20"),   # no later than the article
+    ("They met on May 2, 2018.", "2020-06-12", "2018-05-02"),
+    ("They met last week.", "2020-06-12", "2020-06-12"),
+    ("They met on Tuesday.", None, None),
+]
+
+
+@pytest.mark.parametrize("sentence, published, expected", DATES)
+def test_meeting_date(sentence, published, expected):
+    assert meetings.sentence_date(sentence, published) == expected
+
+
+PLACES = [
+    ("They met in Moscow on Friday.", "Russia"),
+    ("The talks at the Kremlin ended late.", "Russia"),
+    ("They discussed the situation in Syria.", None),      # a country as the subject, not the place
+    ("They met in a hotel.", None),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", PLACES)
+def test_meeting_place(sentence, expected):
+    assert meetings.sentence_place(sentence) == expected
+
+
+def test_extract_gives_each_pair_once_with_date_and_place():
+    body = ("Merkel met Macron in Paris on Monday. Later Macron and Merkel discussed trade. "
+            "A spokesman said Merkel and Macron held talks again.")
+    found = meetings.extract("Merkel, Macron hold talks", body, [MERKEL, MACRON, PESKOV], "2021-02-05")
+    assert found == [{"persons": [MERKEL, MACRON], "date": "2021-02-05", "place": "France"}]
+
+
+def test_extract_needs_two_people():
+    assert meetings.extract("Merkel met reporters", "Merkel met reporters in Berlin.", [MERKEL], None) == []
