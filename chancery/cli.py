@@ -118,6 +118,23 @@ def explain_command(doc_id, **options):
                           ensure_ascii=False, indent=2))
 
 
+@cli.command("optimize")
+@setting_option("index_dir")
+@setting_option("lock_timeout")
+def optimize_command(**options):
+    """Merge the index into one segment and drop deleted documents."""
+    config = load_settings(options)
+    _open(config["index_dir"])
+    try:
+        figures = indexer.Indexer(config["index_dir"], config["lock_timeout"]).optimize()
+    except indexer.IndexLocked as error:
+        raise click.ClickException(str(error)) from None
+    for name in ("before", "after"):
+        f = figures[name]
+        click.echo(f"{name}: {f['documents']} documents, {f['stored']} stored, {f['segments']} segments, "
+                   f"{f['bytes'] / 1e6:.1f} MB")
+
+
 @cli.command("stats")
 @setting_option("index_dir")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000),

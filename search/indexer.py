@@ -8,18 +8,24 @@ write that was acknowledged survives a crash or power loss.
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from whoosh import index
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
+from whoosh.writing.merge_policies import MERGE_SMALL
 
 from search import events, person_names, schema
 from search.articles import Article
 
 INDEX_NAME = "MAIN"
 WRITER_MEMORY_MB = 256
+# A segment whose deleted documents pass this share is rewritten at the next commit.
+MAX_DELETED_SHARE = 0.25
 
 
 class IndexLocked(RuntimeError):
@@ -77,12 +83,25 @@ class Indexer:
         self.linker = events.Linker()
 
     def _writer(self):
+        started = time.time()
         try:
-            return self.ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
+            writer = self.ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
         except LockError:
             raise IndexLocked(
                 f"the index at {self.index_dir} is locked by another writer; "
                 f"waited {self.lock_timeout:g} s, try again later") from None
+        _remove_stale_pools(self.index_dir, older_than=started)
+        return writer
+
+    def optimize(self) -> dict:
+        """Merge every segment into one, dropping deleted documents; return the before and after figures."""
+        before = stats(self.index_dir)
+        writer = self._writer()
+        names = set(os.listdir(self.index_dir))
+        writer.commit(optimize=True)
+        _fsync_new_files(self.index_dir, names)
+        self.ix = open_index(self.index_dir)
+        return {"before": before, "after": stats(self.index_dir)}
 
     def write(self, articles: Iterable[Article] = (), delete_ids: Iterable[str] = ()) -> WriteResult:
         """Add or replace articles and delete ids in one atomic commit."""
@@ -112,8 +131,13 @@ class Indexer:
                     else:
                         result.replaced += 1
                         writer.update_document(**document)
+            if not latest and not result.deleted:
+                # Nothing changes: no new version, so no worker rebuilds its snapshot.
+                writer.cancel()
+                result.version = version(self.ix)
+                return result
             before = set(os.listdir(self.index_dir))
-            writer.commit()
+            writer.commit(mergetype=merge_policy)
         except BaseException:
             writer.cancel()
             self._names = None                        # it may hold names that were not committed
@@ -149,6 +173,39 @@ class Indexer:
     def delete(self, ids: Iterable[str]) -> WriteResult:
         """Delete articles by id in one atomic commit."""
         return self.write(delete_ids=ids)
+
+
+def merge_policy(writer, segments):
+    """Merge Whoosh's small segments, and every segment whose deleted share passes MAX_DELETED_SHARE."""
+    heavy = [s for s in segments if s.deleted_count() > MAX_DELETED_SHARE * s.doc_count_all()]
+    rest = MERGE_SMALL(writer, [s for s in segments if s not in heavy])
+    for segment in heavy:
+        # Copying a segment's reader keeps only its live documents: the deleted ones go.
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return rest
+
+
+def stats(index_dir: str | os.PathLike) -> dict:
+    """Return an index's live and stored documents, segments and bytes on disk."""
+    ix = open_index(index_dir)
+    with ix.reader() as reader:
+        live, stored = reader.doc_count(), reader.doc_count_all()
+    folder = Path(index_dir)
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    return {"documents": live, "stored": stored, "segments": len(ix._segments()), "bytes": size}
+
+
+def _remove_stale_pools(folder: Path, older_than: float) -> None:
+    """Remove the scratch folders of writers that died; only the lock holder may call this.
+
+    The new writer's own scratch folders were made after it took the lock, so they
+    are newer than the moment it asked for it.
+    """
+    for path in folder.glob("*.tmp"):
+        if path.is_dir() and path.stat().st_mtime < older_than:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _fsync_new_files(folder: Path, before: set[str]) -> None:

@@ -466,3 +466,15 @@ def test_empty_index_serves_and_fills_through_post(tmp_path):
     record = {"id": "n1", "title": "A first note on talks", "body": "Lavrov met Blinken."}
     assert client.post("/api/articles", json=record, headers=AUTH).status_code == 200
     assert client.get("/api/search?q=talks").get_json()["total"] == 1
+
+
+@pytest.mark.parametrize("method, url, body, status", [
+    ("post", "/api/articles", [], 200),
+    ("delete", "/api/articles/no-such-id", None, 404),
+])
+def test_no_op_writes_keep_the_index_version(client, method, url, body, status):
+    before = client.get("/api/health").get_json()["index_version"]
+    response = getattr(client, method)(url, json=body, headers=AUTH) if body is not None else \
+        getattr(client, method)(url, headers=AUTH)
+    assert response.status_code == status
+    assert client.get("/api/health").get_json()["index_version"] == before

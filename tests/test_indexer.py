@@ -1,12 +1,15 @@
 """The indexer: upsert, delete, atomic commits, the lock."""
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from whoosh.query import Term
 
 from search import articles, batch, indexer
 from search.articles import Article
-from conftest import SEEDS
+from conftest import SEEDS, seed_ids
 
 
 def seed_articles():
@@ -90,3 +93,52 @@ def test_facets_are_indexed_whole(tmp_path):
 def test_missing_index_is_a_clear_error(tmp_path):
     with pytest.raises(indexer.IndexMissing, match="chancery index"):
         indexer.open_index(tmp_path / "nothing")
+
+
+def test_reindexing_keeps_deleted_documents_bounded(tmp_path):
+    records = [articles.from_record({"id": f"a{i}", "title": f"Note number {i} on talks",
+                                     "body": f"Lavrov met Blinken, round {i}."}) for i in range(40)]
+    writer = indexer.Indexer(tmp_path)
+    for _ in range(3):
+        writer.write(records)
+    figures = indexer.stats(tmp_path)
+    assert figures["documents"] == 40
+    assert figures["stored"] <= 40 * (1 + indexer.MAX_DELETED_SHARE)
+
+
+@pytest.mark.parametrize("call", [
+    lambda w: w.write([]),
+    lambda w: w.write(delete_ids=["no-such-id"]),
+])
+def test_no_op_writes_make_no_new_version(tmp_path, call):
+    writer = indexer.Indexer(tmp_path)
+    writer.write([articles.from_record({"id": "a", "title": "A note on talks", "body": "Talks went on."})])
+    before = indexer.version(indexer.open_index(tmp_path))
+    result = call(writer)
+    assert result.version == before == indexer.version(indexer.open_index(tmp_path))
+    assert (result.added, result.replaced, result.deleted) == (0, 0, 0)
+
+
+def test_writer_start_removes_dead_writers_scratch_folders(tmp_path):
+    writer = indexer.Indexer(tmp_path)
+    writer.write([articles.from_record({"id": "a", "title": "A note on talks", "body": "Talks went on."})])
+    dead = tmp_path / "deadwriter.tmp"
+    (dead / "pool").mkdir(parents=True)
+    os.utime(dead, (time.time() - 3600, time.time() - 3600))
+    writer.write([articles.from_record({"id": "b", "title": "Another note on talks", "body": "More talks."})])
+    assert not dead.exists()
+    assert indexer.stats(tmp_path)["documents"] == 2
+
+
+def test_optimize_expunges_deleted_documents(runner, tmp_path):
+    from chancery.cli import cli
+    assert runner.invoke(cli, ["index", "--index-dir", str(tmp_path), str(SEEDS)]).exit_code == 0
+    ix = indexer.open_index(tmp_path)
+    with ix.writer() as w:       # one deletion in a big segment stays below the merge policy's share
+        w.delete_by_term("id", sorted(seed_ids().values())[0])
+    assert indexer.stats(tmp_path)["stored"] == 5
+    result = runner.invoke(cli, ["optimize", "--index-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "before: 4 documents, 5 stored" in result.output
+    assert "after: 4 documents, 4 stored, 1 segments" in result.output
+    assert indexer.stats(tmp_path) | {"bytes": 0} == {"documents": 4, "stored": 4, "segments": 1, "bytes": 0}
