@@ -166,13 +166,13 @@ def document() -> dict:
                     "application/json": {"schema": {"oneOf": [ref("ArticleInput"),
                                                               {"type": "array", "items": ref("ArticleInput")}]}},
                     "application/x-ndjson": {"schema": {"type": "string"}}}},
-                "responses": {"200": ok("WriteResult", "Written and searchable"), **errors(400, 401, 403, 413, 503)}}},
+                "responses": {"200": ok("WriteResult", "Written and searchable"), **errors(400, 401, 403, 413, 503, 507)}}},
             "/api/articles/{id}": {
                 "get": {"summary": "One whole article with its entities (and, with explain=true, their evidence)",
                         "parameters": [ID] + [parameter(p) for p in ARTICLE_PARAMS],
                         "responses": {"200": ok("ExplainedArticle", "The article"), **errors(400, 404)}},
                 "delete": {"summary": "Remove an article", "parameters": [ID], "security": [{"bearer": []}],
-                           "responses": {"200": ok("Deleted", "Removed"), **errors(401, 403, 404, 503)}}},
+                           "responses": {"200": ok("Deleted", "Removed"), **errors(401, 403, 404, 503, 507)}}},
             "/api/articles/{id}/similar": {"get": {
                 "summary": "The articles most like one", "parameters": [ID] + [parameter(p) for p in SIMILAR_PARAMS],
                 "responses": {"200": ok("Similar", "Similar articles"), **errors(400, 404)}}},

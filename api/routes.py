@@ -167,3 +167,7 @@ def _write(good=(), delete_ids=()):
         # Not the error's own text: it names the index folder, which is the server's business.
         raise ApiError(503, "index_busy", "the index is locked by another writer; nothing was written, "
                        "try again shortly", headers={"Retry-After": "1"}) from None
+    except indexer.DiskFull as error:
+        raise ApiError(507, "disk_full", error.strerror) from None
+    except indexer.IndexReadOnly as error:
+        raise ApiError(503, "index_read_only", error.strerror) from None

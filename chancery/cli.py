@@ -77,6 +77,8 @@ def index_command(paths, **options):
             progress.update(len(batch))
     except indexer.IndexLocked as error:
         raise click.ClickException(str(error)) from None
+    except (indexer.DiskFull, indexer.IndexReadOnly) as error:
+        raise click.ClickException(error.strerror) from None
     finally:
         progress.close()
     seconds = time.perf_counter() - started
@@ -129,6 +131,8 @@ def optimize_command(**options):
         figures = indexer.Indexer(config["index_dir"], config["lock_timeout"]).optimize()
     except indexer.IndexLocked as error:
         raise click.ClickException(str(error)) from None
+    except (indexer.DiskFull, indexer.IndexReadOnly) as error:
+        raise click.ClickException(error.strerror) from None
     for name in ("before", "after"):
         f = figures[name]
         click.echo(f"{name}: {f['documents']} documents, {f['stored']} stored, {f['segments']} segments, "

@@ -2,11 +2,14 @@
 
 One writer at a time changes the index. A second one waits for Whoosh's lock up to
 a timeout and then fails with IndexLocked. Whoosh renames files into place on commit
-but does not fsync them, so a commit here fsyncs the new files and the folder: a
-write that was acknowledged survives a crash or power loss.
+but does not fsync them; with search.whoosh_fixes a commit fsyncs every file the
+new table of contents names, and the folder, before it publishes it, and deletes
+old files only after: a write that was acknowledged survives a crash or power loss.
 """
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import shutil
 import time
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh import index
-from whoosh.index import LockError
+from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.writing.merge_policies import MERGE_SMALL
 
@@ -23,6 +26,7 @@ from search import events, person_names, schema
 from search.articles import Article
 
 INDEX_NAME = "MAIN"
+LOG = logging.getLogger("chancery")
 WRITER_MEMORY_MB = 256
 # A segment whose deleted documents pass this share is rewritten at the next commit.
 MAX_DELETED_SHARE = 0.25
@@ -30,6 +34,24 @@ MAX_DELETED_SHARE = 0.25
 
 class IndexLocked(RuntimeError):
     """Another writer holds the index lock for longer than we may wait."""
+
+
+class DiskFull(OSError):
+    """The index's disk is full: the write was undone."""
+
+
+class IndexReadOnly(OSError):
+    """The index's folder cannot be written."""
+
+
+def unwritable(error: OSError) -> OSError:
+    """Return the clear error for a disk that is full or read-only, else the error itself."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(error.errno, "no space left on the index's disk: nothing was written; "
+                                     "free some space and try again")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return IndexReadOnly(error.errno, "the index cannot be written here (read-only): nothing was written")
+    return error
 
 
 class IndexMissing(FileNotFoundError):
@@ -86,6 +108,11 @@ class Indexer:
         started = time.time()
         try:
             writer = self.ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
+        except OSError as error:    # the lock file cannot be made: a read-only or full disk
+            converted = unwritable(error)
+            if converted is error:
+                raise
+            raise converted from error
         except LockError:
             raise IndexLocked(
                 f"the index at {self.index_dir} is locked by another writer; "
@@ -97,9 +124,7 @@ class Indexer:
         """Merge every segment into one, dropping deleted documents; return the before and after figures."""
         before = stats(self.index_dir)
         writer = self._writer()
-        names = set(os.listdir(self.index_dir))
         writer.commit(optimize=True)
-        _fsync_new_files(self.index_dir, names)
         self.ix = open_index(self.index_dir)
         return {"before": before, "after": stats(self.index_dir)}
 
@@ -136,14 +161,17 @@ class Indexer:
                 writer.cancel()
                 result.version = version(self.ix)
                 return result
-            before = set(os.listdir(self.index_dir))
             writer.commit(mergetype=merge_policy)
-        except BaseException:
-            writer.cancel()
+        except BaseException as error:
+            _cancel(writer)
             self._names = None                        # it may hold names that were not committed
             self.linker = events.Linker()     # it remembered articles that were not written
+            if isinstance(error, OSError):
+                _remove_uncommitted_files(self.index_dir)
+                converted = unwritable(error)
+                if converted is not error:
+                    raise converted from error
             raise
-        _fsync_new_files(self.index_dir, before)
         self.ix = open_index(self.index_dir)
         result.version = version(self.ix)
         return result
@@ -197,6 +225,26 @@ def stats(index_dir: str | os.PathLike) -> dict:
     return {"documents": live, "stored": stored, "segments": len(ix._segments()), "bytes": size}
 
 
+def _cancel(writer) -> None:
+    """Undo a writer, and free its lock even when it failed half-way and cannot close cleanly."""
+    try:
+        writer.cancel()
+    except Exception:  # the write's own error is the one to tell
+        LOG.debug("cancelling a failed writer", exc_info=True)
+        if writer.writelock:
+            writer.writelock.release()
+        shutil.rmtree(writer._tempstorage.folder, ignore_errors=True)
+
+
+def _remove_uncommitted_files(index_dir: Path) -> None:
+    """Delete the segment files a failed commit left, which no table of contents names."""
+    try:
+        ix = open_index(index_dir)
+        clean_files(ix.storage, INDEX_NAME, ix.latest_generation(), ix._segments())
+    except OSError:
+        LOG.warning("could not remove the files of a failed commit in %s", index_dir, exc_info=True)
+
+
 def _remove_stale_pools(folder: Path, older_than: float) -> None:
     """Remove the scratch folders of writers that died; only the lock holder may call this.
 
@@ -206,16 +254,3 @@ def _remove_stale_pools(folder: Path, older_than: float) -> None:
     for path in folder.glob("*.tmp"):
         if path.is_dir() and path.stat().st_mtime < older_than:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_new_files(folder: Path, before: set[str]) -> None:
-    for name in set(os.listdir(folder)) - before | {n for n in os.listdir(folder) if n.endswith(".toc")}:
-        path = folder / name
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

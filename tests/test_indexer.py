@@ -1,6 +1,8 @@
 """The indexer: upsert, delete, atomic commits, the lock."""
 from __future__ import annotations
 
+import gc
+import json
 import os
 import time
 
@@ -142,3 +144,71 @@ def test_optimize_expunges_deleted_documents(runner, tmp_path):
     assert "before: 4 documents, 5 stored" in result.output
     assert "after: 4 documents, 4 stored, 1 segments" in result.output
     assert indexer.stats(tmp_path) | {"bytes": 0} == {"documents": 4, "stored": 4, "segments": 1, "bytes": 0}
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 3 MB file system (tmpfs), so a write can meet a full disk."""
+    import subprocess
+    from conftest import skip_or_fail
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        skip_or_fail("cannot mount a small tmpfs (needs root)")
+    yield mount
+    gc.collect()    # a failed writer's file objects go here, under the test's own warning filter
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def big_batch(count: int, words: int = 3000) -> list:
+    return [articles.from_record({"id": f"big{i}", "title": f"Long report number {i}",
+                                  "body": " ".join(f"w{i}x{j}" for j in range(words))}) for i in range(count)]
+
+
+# Whoosh's writer that met the full disk leaves some file objects for the garbage
+# collector to close; they are reported as unraisable warnings, not failures.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_full_disk_is_a_clear_error_that_loses_nothing(small_disk, runner):
+    from chancery.cli import cli
+    index_dir = small_disk / "ix"
+    writer = indexer.Indexer(index_dir)
+    writer.write(seed_articles())
+    used_before = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+    with pytest.raises(indexer.DiskFull, match="no space left") as failed:
+        writer.write(big_batch(60))
+    del failed      # its traceback holds the failed Whoosh writer
+    assert count(index_dir) == 5
+    used_after = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+    assert used_after <= used_before * 1.1          # the failed commit's files are gone
+    path = small_disk.parent / "big.jsonl"
+    path.write_text("".join(json.dumps({"id": a.id, "title": a.title, "body": a.body}) + "\n"
+                            for a in big_batch(60)), encoding="utf-8")
+    result = runner.invoke(cli, ["index", "--index-dir", str(index_dir), str(path)])
+    assert result.exit_code == 1 and "no space left on the index's disk" in result.output
+    assert "Traceback" not in result.output
+    writer.write(big_batch(2, words=200))           # a write that fits still works
+    assert count(index_dir) == 7
+
+
+def test_read_only_index_is_a_clear_error(small_disk, tmp_path):
+    import subprocess
+    index_dir = small_disk / "ix"
+    indexer.Indexer(index_dir).write(seed_articles())
+    view = tmp_path / "ro"
+    view.mkdir()
+    subprocess.run(["mount", "--bind", str(index_dir), str(view)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+        from api import create_app
+        from conftest import TOKEN
+        client = create_app({"index_dir": str(view), "api_token": TOKEN}).test_client()
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        response = client.post("/api/articles", json={"id": "n", "title": "A new note", "body": "Talks."},
+                               headers=auth)
+        assert response.status_code == 503
+        error = response.get_json()["error"]
+        assert error["code"] == "index_read_only" and str(view) not in error["message"]
+        assert client.get("/api/health").get_json()["documents"] == 5
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)

@@ -1,9 +1,11 @@
-"""The whoosh-ng positions bug: a last position gap of 46 must not break phrases."""
+"""Fixes to whoosh-ng: phrase positions, and a commit that is durable before it is published."""
 from __future__ import annotations
+
+import os
 
 from whoosh import formats
 
-from search import articles, indexer
+from search import articles, indexer, schema
 from search.searcher import SearchRequest, Service
 
 
@@ -20,3 +22,44 @@ def test_phrase_query_over_such_a_term(tmp_path):
                                                            "body": body})])
     response = Service(tmp_path).search(SearchRequest(q='"political transition"'))
     assert [r["id"] for r in response["results"]] == ["a"]
+
+
+def test_a_merging_commit_publishes_its_toc_only_after_its_files_are_on_disk(tmp_path, monkeypatch):
+    records = [{"id": f"a{i}", "title": f"Note {i} on talks", "body": f"Lavrov met Kerry, round {i}."}
+               for i in range(3)]
+    writer = indexer.Indexer(tmp_path)
+    for record in records:                      # three segments, merged by the next commit
+        writer.write([articles.from_record(record)])
+    log, paths = [], {}
+    real = {name: getattr(os, name) for name in ("open", "fsync", "rename", "replace", "remove", "unlink")}
+
+    def opened(path, flags, *args, **kwargs):
+        fd = real["open"](path, flags, *args, **kwargs)
+        paths[fd] = os.fspath(path)
+        return fd
+
+    monkeypatch.setattr(os, "open", opened)
+    monkeypatch.setattr(os, "fsync", lambda fd: (log.append(("fsync", paths.get(fd))), real["fsync"](fd))[1])
+    for name in ("rename", "replace"):
+        monkeypatch.setattr(os, name, lambda a, b, _f=real[name]: (log.append(("rename", os.fspath(b))), _f(a, b))[1])
+    for name in ("remove", "unlink"):
+        monkeypatch.setattr(os, name, lambda p, _f=real[name]: (log.append(("remove", os.fspath(p))), _f(p))[1])
+    old = {str(tmp_path / name) for name in os.listdir(tmp_path)}
+    ix = indexer.open_index(tmp_path)
+    w = ix.writer()
+    w.add_document(**schema.to_document(articles.from_record(
+        {"id": "b", "title": "Another note", "body": "More talks."})))
+    w.commit(optimize=True)
+    monkeypatch.undo()
+
+    toc_at = next(i for i, (op, path) in enumerate(log) if op == "rename" and path.endswith(".toc"))
+    synced_before = {path for op, path in log[:toc_at] if op == "fsync"}
+    new_files = {str(tmp_path / name) for segment in indexer.open_index(tmp_path)._segments()
+                 for name in segment.list_files(indexer.open_index(tmp_path).storage)}
+    assert new_files and new_files <= synced_before
+    assert str(tmp_path) in synced_before                      # the folder, before the rename
+    assert ("fsync", str(tmp_path)) in log[toc_at:]             # and after it
+    # A new compound segment removes its own parts as it assembles them; what
+    # matters is that nothing of the previous generation goes before the rename.
+    removed_old = [i for i, (op, path) in enumerate(log) if op == "remove" and path in old]
+    assert removed_old and min(removed_old) > log.index(("fsync", str(tmp_path)), toc_at) > toc_at
