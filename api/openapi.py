@@ -166,7 +166,8 @@ def document() -> dict:
                     "application/json": {"schema": {"oneOf": [ref("ArticleInput"),
                                                               {"type": "array", "items": ref("ArticleInput")}]}},
                     "application/x-ndjson": {"schema": {"type": "string"}}}},
-                "responses": {"200": ok("WriteResult", "Written and searchable"), **errors(400, 401, 403, 413, 503, 507)}}},
+                "responses": {"200": ok("WriteResult", "Written and searchable"),
+                              **errors(400, 401, 403, 413, 503, 507)}}},
             "/api/articles/{id}": {
                 "get": {"summary": "One whole article with its entities (and, with explain=true, their evidence)",
                         "parameters": [ID] + [parameter(p) for p in ARTICLE_PARAMS],
