@@ -30,6 +30,7 @@ LOG = logging.getLogger("chancery")
 WRITER_MEMORY_MB = 256
 # A segment whose deleted documents pass this share is rewritten at the next commit.
 MAX_DELETED_SHARE = 0.25
+STALE_MARGIN_S = 5.0
 
 
 class IndexLocked(RuntimeError):
@@ -117,7 +118,8 @@ class Indexer:
             raise IndexLocked(
                 f"the index at {self.index_dir} is locked by another writer; "
                 f"waited {self.lock_timeout:g} s, try again later") from None
-        _remove_stale_pools(self.index_dir, older_than=started)
+        # File times are coarser than time.time(): a margin keeps this writer's own folders.
+        _remove_stale_pools(self.index_dir, older_than=started - STALE_MARGIN_S)
         return writer
 
     def optimize(self) -> dict:
@@ -158,7 +160,7 @@ class Indexer:
                         writer.update_document(**document)
             if not latest and not result.deleted:
                 # Nothing changes: no new version, so no worker rebuilds its snapshot.
-                writer.cancel()
+                _cancel(writer)
                 result.version = version(self.ix)
                 return result
             writer.commit(mergetype=merge_policy)
