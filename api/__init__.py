@@ -7,7 +7,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from chancery import settings
-from search.searcher import Service
+from chancery.search.searcher import Service
 
 # The page may load only its own scripts, styles and API: no inline script.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -16,7 +16,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides settings from the environment and defaults."""
-    from api import body, errors, events, routes
+    from chancery.api import body, errors, events, routes
 
     values = settings.resolve(config or {})
     app = Flask(__name__, static_folder="static", static_url_path="/static")

@@ -8,7 +8,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import get_input_stream
 
-from api.errors import too_large_message
+from chancery.api.errors import too_large_message
 
 CHUNK = 64 * 1024
 

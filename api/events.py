@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from api import params
-from api.errors import ApiError
-from api.routes import service
-from search import event_store
-from search.query import QueryError
+from chancery.api import params
+from chancery.api.errors import ApiError
+from chancery.api.routes import service
+from chancery.search import event_store
+from chancery.search.query import QueryError
 
 bp = Blueprint("events", __name__)
 

@@ -1,6 +1,6 @@
 """Write api/openapi.json from the declared parameters and the response schemas.
 
-Run `python -m api.openapi` after changing a parameter or a response shape; a test
+Run `python -m chancery.api.openapi` after changing a parameter or a response shape; a test
 checks that the committed document is what this produces and that it validates.
 """
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api import openapi_events
-from api.params import (ARTICLE_PARAMS, EVENTS_PARAMS, FACET_PARAMS, MEETINGS_PARAMS, SEARCH_PARAMS, SIMILAR_PARAMS,
-                        Param, _bool, _date, _int)
+from chancery.api import openapi_events
+from chancery.api.params import (ARTICLE_PARAMS, EVENTS_PARAMS, FACET_PARAMS, MEETINGS_PARAMS, SEARCH_PARAMS,
+                                 SIMILAR_PARAMS, Param, _bool, _date, _int)
 from chancery import __version__
 
 PATH = Path(__file__).with_name("openapi.json")

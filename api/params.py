@@ -7,10 +7,10 @@ from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 
-from api.errors import ApiError
-from search import schema
-from search.query import QueryError
-from search.searcher import COLLAPSES, COUNTS, MAX_FACET_SIZE, MAX_PER_PAGE, OPS, SORTS, SearchRequest
+from chancery.api.errors import ApiError
+from chancery.search import schema
+from chancery.search.query import QueryError
+from chancery.search.searcher import COLLAPSES, COUNTS, MAX_FACET_SIZE, MAX_PER_PAGE, OPS, SORTS, SearchRequest
 
 
 @dataclass(frozen=True)

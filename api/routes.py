@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
-from api import params
-from api.errors import ApiError
-from search import articles, evidence, indexer
-from search.query import QueryError
+from chancery.api import params
+from chancery.api.errors import ApiError
+from chancery.search import articles, evidence, indexer
+from chancery.search.query import QueryError
 
 bp = Blueprint("api", __name__)
 OPENAPI = (Path(__file__).with_name("openapi.json")).read_text(encoding="utf-8")

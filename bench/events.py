@@ -95,7 +95,7 @@ SEARCH_MODES = {"articles": {}, "collapse_event": {"collapse": "event"},
 
 def search_times(count: int, queries: int) -> dict:
     """Time bench.search's queries (facets and snippets on) plain and collapsed, on the events index."""
-    from search.searcher import SearchRequest, Service
+    from chancery.search.searcher import SearchRequest, Service
     folder = common.OUT / f"index-events-{count}"
     export = common.OUT / f"export-events-{count}.jsonl"
     with export.open("w", encoding="utf-8") as handle:

@@ -12,7 +12,7 @@ import json
 import time
 
 from bench import common
-from search import entities, person_tagger
+from chancery.search import entities, person_tagger
 
 TARGET_PER_S = 300
 REPEATS = 3

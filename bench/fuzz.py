@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--server", action="store_true", help="call a real `chancery serve`, not the app in process")
     args = parser.parse_args(argv)
     operations = [(path, method) for path, method in OPERATIONS if not args.reads_only or method == "get"]
-    from api import create_app
+    from chancery.api import create_app
     from chancery.server import launch, stop
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", folder,

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator
 
-from search import data
+from chancery.search import data
 
 ROOT = Path(__file__).resolve().parent.parent
 SYLLABLES = ["ka", "lo", "mi", "ra", "ten", "vor", "sa", "lin", "dor", "pe", "us", "an", "tri", "gal", "mon",

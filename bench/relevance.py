@@ -43,7 +43,7 @@ def records(name: str) -> list[dict]:
 
 def build_index(name: str, folder: Path) -> Path:
     """Index a collection with the product's own indexer (reusing an index that exists)."""
-    from search import articles, indexer
+    from chancery.search import articles, indexer
     if not list(folder.glob("*.toc")):
         indexer.Indexer(folder).write([articles.from_record(r) for r in records(name)])
     return folder
@@ -51,8 +51,8 @@ def build_index(name: str, folder: Path) -> Path:
 
 def chancery_runs(index_dir: Path, queries: list[tuple[str, str]], params=None) -> tuple[dict, int]:
     """Return each query's ranking from the search service and the count of refused queries."""
-    from search.query import QueryError
-    from search.searcher import SearchRequest, Service
+    from chancery.search.query import QueryError
+    from chancery.search.searcher import SearchRequest, Service
     service = Service(index_dir) if params is None else Service(index_dir, params=params)
     runs, refused = {}, 0
     for qid, text in queries:
@@ -68,7 +68,7 @@ def chancery_runs(index_dir: Path, queries: list[tuple[str, str]], params=None) 
 def bm25_runs(name: str, queries: list[tuple[str, str]]) -> dict:
     """Return each query's ranking from plain BM25 (bm25s) over title and body."""
     import bm25s
-    from search import analysis
+    from chancery.search import analysis
     docs = records(name)
     corpus = [analysis.terms(f"{d['title']} {d['body']}") for d in docs]
     retriever = bm25s.BM25()

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import baselines, common
-from search import analysis
+from chancery.search import analysis
 
 MODES = {"top10": (False, False), "top10_facets": (True, False), "top10_facets_snippets": (True, True)}
 WARMUP = 30
@@ -59,7 +59,7 @@ def make_queries(export: Path, count: int, seed: int = 11) -> list[dict]:
 
 
 def chancery_runner(index_dir: Path):
-    from search.searcher import SearchRequest, Service
+    from chancery.search.searcher import SearchRequest, Service
     service = Service(index_dir)
 
     def run(case: dict, facets: bool, snippets: bool) -> int:

@@ -29,7 +29,7 @@ def baseline_map(name: str) -> float:
 
 def grid(names: list[str], indexes: Path) -> dict[str, dict[str, float]]:
     """Return each setting's MAP ratio per collection."""
-    from search import ranking
+    from chancery.search import ranking
     base = {name: baseline_map(name) for name in names}
     found = {}
     for values in itertools.product(*GRID.values()):

@@ -1,2 +1,2 @@
 """Chancery: full-text search over diplomatic and international news."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -14,9 +14,9 @@ import click
 from tqdm import tqdm
 
 from chancery import settings
-from search import articles, event_store, evidence, indexer, schema, searcher
-from search import batch as batch_reader
-from search.query import QueryError
+from chancery.search import articles, event_store, evidence, indexer, schema, searcher
+from chancery.search import batch as batch_reader
+from chancery.search.query import QueryError
 
 
 def setting_option(name: str):

@@ -33,7 +33,7 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from api import create_app
+        from chancery.api import create_app
         return create_app(self.config_values)
 
 

@@ -21,7 +21,7 @@ from gunicorn import util
 from gunicorn.http import errors as http_errors
 from gunicorn.workers import gthread
 
-from api import errors
+from chancery.api import errors
 from chancery import settings
 from chancery.reading import CONTINUE, RequestReader
 

@@ -1,4 +1,4 @@
 """Chancery's search library: articles, entities, analysis, schema, indexing, searching."""
-from search import whoosh_fixes
+from chancery.search import whoosh_fixes
 
 whoosh_fixes.apply()

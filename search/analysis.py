@@ -19,7 +19,7 @@ from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import Analyzer as WhooshAnalyzer
 from whoosh.support.charset import accent_map
 
-from search import data
+from chancery.search import data
 
 # Letters and digits of any script, so Cyrillic or Greek text is kept, not dropped.
 TOKEN_PATTERN = r"[^\W_]+"

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from search import data, entities
+from chancery.search import data, entities
 
 LOG = logging.getLogger("chancery")
 

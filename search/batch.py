@@ -12,9 +12,9 @@ from collections import deque
 from pathlib import Path
 from typing import Iterator
 
-from search import events
-from search.articles import (JSONL_SUFFIXES, Article, ArticleError, Failure, input_files, read_bytes,
-                             read_json_lines, read_path)
+from chancery.search import events
+from chancery.search.articles import (JSONL_SUFFIXES, Article, ArticleError, Failure, input_files, read_bytes,
+                                      read_json_lines, read_path)
 
 LINES_PER_UNIT = 200
 IN_FLIGHT_PER_PROCESS = 4

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import data, persons, places, topics
+from chancery.search import data, persons, places, topics
 
 TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|,")
 # What may stand between two tokens of one name: spaces, hyphens, brackets

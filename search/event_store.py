@@ -15,9 +15,9 @@ from datetime import date
 
 import numpy as np
 
-from search import analysis, entities, meetings, schema
-from search.events import WINDOW_DAYS
-from search.snapshot import NO_DATE
+from chancery.search import analysis, entities, meetings, schema
+from chancery.search.events import WINDOW_DAYS
+from chancery.search.snapshot import NO_DATE
 
 GROUPS = ("event", "dup")
 MAX_SPAN_ARTICLES = 50

@@ -38,7 +38,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
-from search import analysis, meetings
+from chancery.search import analysis, meetings
 
 PERMUTATIONS = 64
 BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band

@@ -7,7 +7,7 @@ index built by an older version) is listed with no spans.
 """
 from __future__ import annotations
 
-from search import entities, topics
+from chancery.search import entities, topics
 
 FACETS = (("persons", "person"), ("countries", "country"))
 

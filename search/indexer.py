@@ -22,8 +22,8 @@ from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.writing.merge_policies import MERGE_SMALL
 
-from search import events, person_names, schema
-from search.articles import Article
+from chancery.search import events, person_names, schema
+from chancery.search.articles import Article
 
 INDEX_NAME = "MAIN"
 LOG = logging.getLogger("chancery")

@@ -16,7 +16,7 @@ import re
 from datetime import date, timedelta
 from itertools import combinations
 
-from search import entities
+from chancery.search import entities
 
 SENTENCE_RE = re.compile(r"(?<=[.!?\"”’])\s+(?=[\"“‘A-Z\[])|\n+")
 SLOT = "\x01{}\x02"

@@ -16,7 +16,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable
 
-from search import entities
+from chancery.search import entities
 
 
 @lru_cache(maxsize=100_000)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from search import data
+from chancery.search import data
 
 MODEL_FILE = "person_tagger.json"
 LABELS = ("B", "I", "O")

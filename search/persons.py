@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from search import data, person_tagger
+from chancery.search import data, person_tagger
 
 # A lone surname from the tagger alone needs this margin (or a role word before it).
 MIN_SINGLE_SCORE = 12.0

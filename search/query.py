@@ -18,8 +18,8 @@ from collections import Counter
 
 from whoosh import query as wq
 
-from search import analysis, entities, schema
-from search.querylex import Token, tokenize, words
+from chancery.search import analysis, entities, schema
+from chancery.search.querylex import Token, tokenize, words
 
 TEXT_FIELDS = ("title", "body")
 QUERY_FIELDS = TEXT_FIELDS + schema.FACETS + ("id",)

@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from whoosh import query as wq
 
-from search import analysis, entities, schema
-from search.query import TEXT_FIELDS, Word
+from chancery.search import analysis, entities, schema
+from chancery.search.query import TEXT_FIELDS, Word
 
 MIN_WORDS = 4                  # fewer words are keywords: BM25F and entities only
 PROXIMITY_DOCS = 20

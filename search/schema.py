@@ -6,8 +6,8 @@ from datetime import datetime
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from search import analysis, events
-from search.articles import Article
+from chancery.search import analysis, events
+from chancery.search.articles import Article
 
 FACETS = ("person", "country", "topic", "source")
 # Article attribute that holds each facet's values.

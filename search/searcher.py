@@ -22,10 +22,10 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search import analysis, entities, event_store, indexer, ranking, schema
-from search.snippets import snippet
-from search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
-from search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
+from chancery.search import analysis, entities, event_store, indexer, ranking, schema
+from chancery.search.snippets import snippet
+from chancery.search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
+from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
 LOG = logging.getLogger("chancery")
 SORTS = ("relevance", "newest", "oldest")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import numpy as np
 
-from search import schema
+from chancery.search import schema
 
 SCORED_FIELDS = ("title", "body")
 SPELLING_FIELDS = ("spell_title", "spell_body")

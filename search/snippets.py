@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from whoosh.support.charset import accent_map
 
-from search import analysis
+from chancery.search import analysis
 
 SNIPPET_CHARS = 240
 LEAD_CHARS = 60

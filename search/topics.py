@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 
-from search import analysis, data
+from chancery.search import analysis, data
 
 WEIGHTS = {"strong": 1.0, "weak": 0.4}
 TITLE_WEIGHT = 1.5

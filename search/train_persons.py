@@ -1,6 +1,6 @@
 """Train the person-name tagger from CoNLL-format files and write its weights as JSON.
 
-  python -m search.train_persons --data DIR_OR_FILE [...] --out search/data/person_tagger.json
+  python -m chancery.search.train_persons --data DIR_OR_FILE [...] --out search/data/person_tagger.json
 
 Each input holds one "token label" line per token (IOB1 or IOB2 labels, the label
 last; -DOCSTART- lines and blank lines split documents and sentences). Only PER
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nltk.tag.perceptron import AveragedPerceptron
 
-from search import entities, person_tagger
+from chancery.search import entities, person_tagger
 
 CONLL_SUFFIXES = {".conll", ".txt"}
 SEED = 7

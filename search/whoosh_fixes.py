@@ -10,6 +10,9 @@
    that never reached the disk. Here every file the new TOC names, the TOC itself
    and the folder are fsynced before the rename, the folder again after it, and
    only then is anything old deleted.
+4. The schema pickled in a TOC names its analyzer's module. Indexes written before
+   the packages moved under chancery (chancery.search, chancery.api) name
+   search.analysis; here the TOC's unpickler maps those names to their new home.
 
 whoosh-ng 5.4 stores positions as varints but takes any value ending in b"." (0x2E)
 for its older pickled format, so a term whose last position gap is 46 words breaks
@@ -18,9 +21,13 @@ when it parses as exactly that, and only otherwise as the older format.
 """
 from __future__ import annotations
 
+import io
 import os
+import pickle
+import types
 
 from whoosh import formats
+from whoosh import index as whoosh_index
 from whoosh.writing import segment_writer
 from whoosh.codec import whoosh3
 from whoosh.system import _INT_SIZE, unpack_uint
@@ -108,9 +115,32 @@ def durable_commit_toc(self, segments) -> None:
 
 _commit_toc = segment_writer.SegmentWriter._commit_toc
 
+# Top-level package names of releases before 0.2, and where they live now.
+MOVED_PACKAGES = {"search": "chancery.search", "api": "chancery.api"}
+
+
+class _TocUnpickler(pickle.Unpickler):
+    """Unpickle a TOC's schema, reading old module paths as their new ones."""
+
+    def find_class(self, module, name):
+        top, dot, rest = module.partition(".")
+        if top in MOVED_PACKAGES:
+            module = MOVED_PACKAGES[top] + dot + rest
+        return super().find_class(module, name)
+
+
+def _toc_loads(data: bytes):
+    """Load a pickled TOC schema, old module paths included."""
+    return _TocUnpickler(io.BytesIO(data)).load()
+
+
+# whoosh.index reads the schema with pickle.loads and writes it with pickle.dumps.
+toc_pickle = types.SimpleNamespace(loads=_toc_loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError)
+
 
 def apply() -> None:
     """Install the fixes (idempotent)."""
     formats.Positions.decode_positions = decode_positions
     whoosh3.W3PerDocReader._cached_reader = cached_reader
     segment_writer.SegmentWriter._commit_toc = durable_commit_toc
+    whoosh_index.pickle = toc_pickle

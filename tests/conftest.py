@@ -74,7 +74,7 @@ def index_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def app(index_dir):
-    from api import create_app
+    from chancery.api import create_app
     return create_app({"index_dir": str(index_dir), "api_token": TOKEN})
 
 
@@ -85,13 +85,13 @@ def client(app):
 
 @pytest.fixture
 def service(index_dir):
-    from search.searcher import Service
+    from chancery.search.searcher import Service
     return Service(index_dir)
 
 
 def seed_ids() -> dict[str, str]:
     """Map each seed file name to the id its article gets."""
-    from search import articles
+    from chancery.search import articles
     meta = json.loads((SEEDS / "_metadata.json").read_text())
     return {path.name: articles.from_text(path.read_text(encoding="utf-8"), meta.get(path.name)).id
             for path in sorted(SEEDS.glob("*.txt"))}

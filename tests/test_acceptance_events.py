@@ -32,7 +32,7 @@ def exported(seed_index):
 
 @pytest.fixture(scope="module")
 def api(seed_index):
-    from api import create_app
+    from chancery.api import create_app
     client = create_app({"index_dir": str(seed_index)}).test_client()
     return {doc_id: client.get(f"/api/articles/{doc_id}").get_json() for doc_id in IDS.values()} | {"client": client}
 

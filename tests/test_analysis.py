@@ -6,7 +6,7 @@ import pickle
 import pytest
 from whoosh.lang.snowball.english import EnglishStemmer
 
-from search import analysis
+from chancery.search import analysis
 from conftest import SEEDS
 
 

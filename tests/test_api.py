@@ -238,7 +238,7 @@ def test_writes_need_the_token(client, headers, status, code):
 
 
 def test_writes_are_refused_without_a_configured_token(index_dir):
-    from api import create_app
+    from chancery.api import create_app
     client = create_app({"index_dir": str(index_dir)}).test_client()
     assert_error(client.post("/api/articles", json={}, headers=AUTH), 403, "writes_disabled")
     assert_error(client.delete(f"/api/articles/{S001}", headers=AUTH), 403, "writes_disabled")
@@ -254,7 +254,7 @@ def jsonl(count: int) -> bytes:
 @pytest.mark.parametrize("size, status", [(1000, 200), (1100, 413), (2000, 413)])
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "no-length"])
 def test_a_body_over_the_limit_is_refused_whole(index_dir, size, status, streamed):
-    from api import create_app
+    from chancery.api import create_app
     client = create_app({"index_dir": str(index_dir), "api_token": TOKEN, "max_request_bytes": 1000}).test_client()
     body = jsonl(size // 100)
     # Without a length the server reads the body until it ends, as for a chunked one.
@@ -286,7 +286,7 @@ def test_a_body_that_stops_arriving_is_a_408_with_nothing_written(client):
 
 
 def test_second_writer_gets_503(client, index_dir):
-    from search import indexer
+    from chancery.search import indexer
     held = indexer.open_index(index_dir).writer()
     try:
         client.application.extensions["chancery"].lock_timeout = 0.2
@@ -325,7 +325,7 @@ def test_unexpected_errors_are_json_500(client, monkeypatch):
 
 
 def test_cors_only_for_configured_origins(index_dir):
-    from api import create_app
+    from chancery.api import create_app
     client = create_app({"index_dir": str(index_dir), "cors_origins": "https://desk.example"}).test_client()
     allowed = client.get("/api/health", headers={"Origin": "https://desk.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://desk.example"
@@ -457,7 +457,7 @@ def test_undated_article_keeps_reads_up(client):
 
 
 def test_empty_index_serves_and_fills_through_post(tmp_path):
-    from api import create_app
+    from chancery.api import create_app
     client = create_app({"index_dir": str(tmp_path / "new"), "api_token": TOKEN}).test_client()
     assert client.get("/api/health").get_json()["documents"] == 0
     assert client.get("/api/search?q=talks").get_json()["total"] == 0

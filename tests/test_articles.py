@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from search import articles, batch
-from search.articles import Article, ArticleError, Failure
+from chancery.search import articles, batch
+from chancery.search.articles import Article, ArticleError, Failure
 
 
 @pytest.mark.parametrize("line, chrome", [

@@ -20,7 +20,7 @@ def test_generator_is_reproducible_and_news_like(tmp_path):
 
 
 def test_generated_articles_carry_entities():
-    from search import articles
+    from chancery.search import articles
     found = [articles.from_record(record) for record in generate.articles(40, seed=2)]
     assert sum(bool(a.persons) for a in found) >= 30
     assert sum(bool(a.countries) for a in found) >= 30

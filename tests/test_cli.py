@@ -80,7 +80,7 @@ def test_missing_index(runner, tmp_path, command):
 
 
 def test_search_json_is_the_api_response(runner, seed_index):
-    from api import create_app
+    from chancery.api import create_app
     result = runner.invoke(cli, ["search", "--index-dir", str(seed_index), "--json", "Lavrov", "sanctions",
                                  "--country", "USA", "--country", "DPRK", "--or", "country"])
     assert result.exit_code == 0, result.output
@@ -168,7 +168,7 @@ def test_hostile_records_are_named_and_the_rest_indexed(runner, tmp_path):
 
 @pytest.mark.parametrize("command", [["search", "talks"], ["stats"], ["export"]])
 def test_commands_on_an_empty_index(runner, tmp_path, command):
-    from search import indexer
+    from chancery.search import indexer
     indexer.open_index(tmp_path, create=True)
     result = runner.invoke(cli, [command[0], "--index-dir", str(tmp_path), *command[1:]])
     assert result.exit_code == 0, result.output

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import data, entities
+from chancery.search import data, entities
 
 
 def countries(text: str) -> list[str]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from search import event_store, events
-from search.articles import Article
-from search.indexer import Indexer
-from search.searcher import Service
+from chancery.search import event_store, events
+from chancery.search.articles import Article
+from chancery.search.indexer import Indexer
+from chancery.search.searcher import Service
 
 MERKEL, MACRON, SCHOLZ = "Angela Merkel", "Emmanuel Macron", "Olaf Scholz"
 

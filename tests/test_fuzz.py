@@ -17,7 +17,7 @@ EXAMPLES = 15       # per operation and mode
 def app(tmp_path_factory):
     import subprocess
     import sys
-    from api import create_app
+    from chancery.api import create_app
     from conftest import ROOT, SEEDS
     index_dir = tmp_path_factory.mktemp("fuzzed")
     subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", str(index_dir), str(SEEDS)],

@@ -9,8 +9,8 @@ import time
 import pytest
 from whoosh.query import Term
 
-from search import articles, batch, indexer
-from search.articles import Article
+from chancery.search import articles, batch, indexer
+from chancery.search.articles import Article
 from conftest import SEEDS, seed_ids
 
 
@@ -200,7 +200,7 @@ def test_read_only_index_is_a_clear_error(small_disk, tmp_path):
     subprocess.run(["mount", "--bind", str(index_dir), str(view)], check=True)
     try:
         subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
-        from api import create_app
+        from chancery.api import create_app
         from conftest import TOKEN
         client = create_app({"index_dir": str(view), "api_token": TOKEN}).test_client()
         auth = {"Authorization": f"Bearer {TOKEN}"}

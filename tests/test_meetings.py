@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import meetings
+from chancery.search import meetings
 
 MERKEL, MACRON, XI, MODI = "Angela Merkel", "Emmanuel Macron", "Xi Jinping", "Narendra Modi"
 BLINKEN, WANG, PESKOV, ZAKHAROVA = "Antony Blinken", "Wang Yi", "Dmitry Peskov", "Maria Zakharova"

@@ -9,9 +9,9 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 
-from api import openapi
-from search import events
-from api.params import SEARCH_PARAMS
+from chancery.api import openapi
+from chancery.search import events
+from chancery.api.params import SEARCH_PARAMS
 from conftest import TOKEN, seed_ids
 
 S001 = seed_ids()["001_224ac308bebe3a85.txt"]
@@ -23,7 +23,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def test_served_document_is_valid_and_current(client):
     served = client.get("/api/openapi.json").get_json()
     validate(served)
-    assert served == json.loads(openapi.render()), "run: python -m api.openapi"
+    assert served == json.loads(openapi.render()), "run: python -m chancery.api.openapi"
 
 
 def test_every_search_parameter_is_documented(client):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from search import articles, data, entities, indexer, person_names, person_tagger, persons, train_persons
-from search.articles import Article
+from chancery.search import articles, data, entities, indexer, person_names, person_tagger, persons, train_persons
+from chancery.search.articles import Article
 
 
 def people(text: str, year: int | None = None, title: str = "") -> list[str]:

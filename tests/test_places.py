@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import entities, places
+from chancery.search import entities, places
 
 
 def countries(title: str, body: str = "") -> list[str]:

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from search import articles, indexer
-from search.query import MAX_QUERY_CHARS, MAX_TERMS, QueryError, cut, parse, text_terms
-from search.searcher import SearchRequest, Service
+from chancery.search import articles, indexer
+from chancery.search.query import MAX_QUERY_CHARS, MAX_TERMS, QueryError, cut, parse, text_terms
+from chancery.search.searcher import SearchRequest, Service
 
 # Our own short news items, each built around one of the words the issue names.
 RECORDS = [

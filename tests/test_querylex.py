@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.querylex import tokenize, words
+from chancery.search.querylex import tokenize, words
 
 
 def kinds(text):

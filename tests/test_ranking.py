@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from search import articles, indexer, ranking
-from search.query import parse
-from search.searcher import SearchRequest, Service
+from chancery.search import articles, indexer, ranking
+from chancery.search.query import parse
+from chancery.search.searcher import SearchRequest, Service
 
 FILL = "officials spoke with reporters about the week ahead and the weather in the city"
 RECORDS = [

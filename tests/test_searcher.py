@@ -5,9 +5,9 @@ import pytest
 from whoosh import query as wq
 
 from corpus import records
-from search import articles, indexer
-from search.query import QueryError, parse
-from search.searcher import WEIGHTING, SearchRequest, Service
+from chancery.search import articles, indexer
+from chancery.search.query import QueryError, parse
+from chancery.search.searcher import WEIGHTING, SearchRequest, Service
 from conftest import seed_ids
 
 IDS = seed_ids()
@@ -245,7 +245,7 @@ def test_ranking_matches_whoosh_bm25f(corpus_service, q):
 
 def test_term_cache_keeps_within_its_budget():
     import numpy as np
-    from search.snapshot import TermCache
+    from chancery.search.snapshot import TermCache
     cache = TermCache(budget_mb=1)
     for number in range(50):
         cache.get(("seg", "postings", "body", str(number)), lambda: (np.zeros(10_000, np.int64), np.zeros(0)))

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from search import articles, indexer
-from search.searcher import SearchRequest, Service
-from search.snapshot import NO_DATE, day_ordinal
+from chancery.search import articles, indexer
+from chancery.search.searcher import SearchRequest, Service
+from chancery.search.snapshot import NO_DATE, day_ordinal
 
 DATED = {"id": "d1", "title": "A dated note on talks", "body": "Lavrov met Blinken in Geneva.",
          "published": "2020-05-01"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.snippets import snippet
+from chancery.search.snippets import snippet
 
 
 @pytest.mark.parametrize("body, terms, expected", [

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import topics
+from chancery.search import topics
 
 LONG_FILLER = ("The committee met in the afternoon and went through the agenda item by item, "
                "with long exchanges on procedure, schedules, staffing and the wording of minutes. ") * 100

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from whoosh import formats
 
-from search import articles, indexer, schema
-from search.searcher import SearchRequest, Service
+from chancery.search import articles, indexer, schema
+from chancery.search.searcher import SearchRequest, Service
 
 
 def test_positions_ending_in_a_dot_byte_decode():
@@ -63,3 +65,27 @@ def test_a_merging_commit_publishes_its_toc_only_after_its_files_are_on_disk(tmp
     # matters is that nothing of the previous generation goes before the rename.
     removed_old = [i for i, (op, path) in enumerate(log) if op == "remove" and path in old]
     assert removed_old and min(removed_old) > log.index(("fsync", str(tmp_path)), toc_at) > toc_at
+
+
+def test_an_index_written_before_the_packages_moved_still_opens(tmp_path, monkeypatch):
+    from chancery.search import analysis
+    import chancery.search
+    # Write the schema as a release before 0.2 did: its analyzer names search.analysis.
+    monkeypatch.setitem(sys.modules, "search", chancery.search)
+    monkeypatch.setitem(sys.modules, "search.analysis", analysis)
+    for value in vars(analysis).values():
+        if isinstance(value, type) and value.__module__ == analysis.__name__:
+            monkeypatch.setattr(value, "__module__", "search.analysis")
+    index_dir = tmp_path / "old"
+    indexer.Indexer(index_dir).write([articles.from_record(
+        {"id": "a", "title": "Talks in Geneva", "body": "Lavrov met Blinken in Geneva."})])
+    monkeypatch.undo()
+    toc = b"".join(path.read_bytes() for path in index_dir.glob("*.toc"))
+    assert b"search.analysis" in toc and b"chancery.search.analysis" not in toc
+    # A fresh interpreter outside the repository, where no top-level `search` exists.
+    script = ("import sys; from chancery.search.searcher import SearchRequest, Service;"
+              "print([r['id'] for r in Service(sys.argv[1]).search(SearchRequest(q='geneva'))['results']])")
+    done = subprocess.run([sys.executable, "-c", script, str(index_dir)], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['a']"
