@@ -45,7 +45,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launch(index_dir, workers: int = 2, env: dict | None = None, cwd=None, wait: float = 60.0):
+def launch(index_dir, workers: int = 2, env: dict | None = None, cwd=None, wait: float = 60.0,
+           new_session: bool = False):
     """Start 'chancery serve' on a free loopback port; return (process, base URL) once it answers."""
     import os
     import subprocess
@@ -58,7 +59,8 @@ def launch(index_dir, workers: int = 2, env: dict | None = None, cwd=None, wait:
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "chancery", "serve", "--index-dir", str(index_dir),
                                 "--port", str(port), "--workers", str(workers)], cwd=cwd,
-                               env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log)
+                               env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=new_session)
     process.log = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
