@@ -100,6 +100,7 @@ def render(results_dir: Path) -> str:
                                  f"| {r['p99']}× |")
             lines.append("")
         lines += _events_section(found.get(("events", size)))
+        lines += _writes_section(found.get(("writes", size)))
         http = found.get(("http", size))
         if http:
             f = http["figures"]
@@ -201,3 +202,23 @@ def _events_section(entry: dict | None) -> list[str]:
             lines.append(f"| {mode.replace('_', ' ')} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |")
         lines.append("")
     return lines
+
+
+def _writes_section(entry: dict | None) -> list[str]:
+    """Return the lines of the reads-during-writes benchmark (bench.writes), one row per labelled run."""
+    if not entry:
+        return []
+    runs = entry["figures"]["runs"]
+    first = next(iter(runs.values()))
+    lines = [f"### Reads during writes ({_machine(entry)})", "",
+             f"In process: the first search after a commit of {first['batch']} articles (it loads the new version) "
+             f"and the next one. HTTP: 2 workers, {first['users']} locust readers, without writes and while "
+             f"{first['writers']} clients POST batches of {first['batch']} back to back.", "",
+             "| run | commit | first search after a write, ms | next search, ms | reads/s idle | reads/s writing "
+             "| ratio | articles written |", "|---|---|---|---|---|---|---|---|"]
+    for label, r in runs.items():
+        http = r["http"]
+        lines.append(f"| {label} | `{r['commit']}` | {r['in_process']['first_ms']} | {r['in_process']['second_ms']} "
+                     f"| {http['idle']['req_per_s']} | {http['writing']['req_per_s']} | {http['read_ratio']} "
+                     f"| {http['articles_written']} |")
+    return lines + [""]
