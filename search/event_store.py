@@ -9,6 +9,7 @@ the new index version is searched, with nothing else to keep in step.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -17,18 +18,21 @@ import numpy as np
 
 from chancery.search import analysis, entities, meetings, schema
 from chancery.search.events import WINDOW_DAYS
-from chancery.search.snapshot import NO_DATE
+from chancery.search.snapshot import NO_DATE, FacetTable
 
 GROUPS = ("event", "dup")
 MAX_SPAN_ARTICLES = 50
-_SEGMENTS: dict = {}     # (segment id, field) -> the segment's values, one per document
+_SEGMENTS: dict = {}     # (segment id, field) -> the segment's group code per document
+_TABLES = {name: FacetTable() for name in GROUPS}     # group id <-> code, for this process
+_LOCK = threading.Lock()
 
 
 @dataclass
 class Groups:
     """One grouping (events or dup groups) over a snapshot's documents."""
-    ids: list[str]
-    codes: np.ndarray        # group code per document, -1 when it has none
+    ids: list[str]           # group id per code (codes of groups with no live member too)
+    lookup: dict[str, int]
+    codes: np.ndarray        # group code per document, -1 when it has none or is deleted
     order: np.ndarray        # live docs sorted by code
     ptr: np.ndarray          # docs of code c: order[ptr[c]:ptr[c + 1]]
 
@@ -36,34 +40,41 @@ class Groups:
         return self.order[self.ptr[code]:self.ptr[code + 1]]
 
 
-def _segment_values(leaf, name: str) -> list[str]:
+def _segment_codes(leaf, name: str) -> np.ndarray:
+    """Return a segment's group code per document, numbered once per process (append-only)."""
     key = (leaf.segment().segment_id(), name)
-    if key not in _SEGMENTS:
+    found = _SEGMENTS.get(key)
+    if found is None:
         size = leaf.doc_count_all()
-        if leaf.has_column(name):
-            column = leaf.column_reader(name, translate=True)
-            _SEGMENTS[key] = [column[doc] or "" for doc in range(size)]
-        else:
-            _SEGMENTS[key] = [""] * size
-    return _SEGMENTS[key]
+        column = leaf.column_reader(name, translate=True) if leaf.has_column(name) else None
+        values = [column[doc] or "" for doc in range(size)] if column is not None else [""] * size
+        with _LOCK:
+            table = _TABLES[name]
+            for value in values:
+                if value and value not in table.lookup:
+                    table.lookup[value] = len(table.values)
+                    table.values.append(value)
+            found = np.fromiter((table.lookup[v] if v else -1 for v in values), np.int32, size)
+        _SEGMENTS[key] = found
+    return found
 
 
 def groups(snap, name: str = "event") -> Groups:
-    """Return a snapshot's events (or dup groups), built once per snapshot."""
+    """Return a snapshot's events (or dup groups), built once per snapshot from per-segment codes."""
     cache = snap.__dict__.setdefault("_groups", {})
     if name not in cache:
-        values = [v for _, _, leaf in snap.segments for v in _segment_values(leaf, name)]
+        parts = [_segment_codes(leaf, name) for _, _, leaf in snap.segments]
         live_keys = {(leaf.segment().segment_id(), n) for _, _, leaf in snap.segments for n in GROUPS}
-        for key in [k for k in _SEGMENTS if k not in live_keys]:
-            del _SEGMENTS[key]
-        ids = sorted({v for v, alive in zip(values, snap.live) if v and alive})
-        lookup = {value: i for i, value in enumerate(ids)}
-        codes = np.fromiter((lookup.get(v, -1) if alive else -1 for v, alive in zip(values, snap.live)),
-                            np.int32, len(values))
+        for key in [k for k in list(_SEGMENTS) if k not in live_keys]:
+            _SEGMENTS.pop(key, None)
+        with _LOCK:
+            ids, lookup = _TABLES[name].values[:], dict(_TABLES[name].lookup)
+        codes = np.concatenate(parts) if parts else np.empty(0, np.int32)
+        codes = np.where(snap.live, codes, -1).astype(np.int32)
         live = np.flatnonzero(codes >= 0)
         order = live[np.argsort(codes[live], kind="stable")]
         ptr = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-        cache[name] = Groups(ids, codes, order, ptr)
+        cache[name] = Groups(ids, lookup, codes, order, ptr)
     return cache[name]
 
 
@@ -125,11 +136,10 @@ def _label(members: list[dict]) -> str:
 def describe(snap, event_id: str) -> dict | None:
     """Return an event with its articles in time order, or None when it has no live article."""
     found = groups(snap, "event")
-    try:
-        code = found.ids.index(event_id)
-    except ValueError:
+    code = found.lookup.get(event_id)
+    members = found.members(code) if code is not None else ()
+    if not len(members):
         return None
-    members = found.members(code)
     articles = [schema.to_article(snap.searcher.stored_fields(int(doc))) for doc in members]
     articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
     rows = [{"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url,

@@ -198,6 +198,7 @@ class Service:
         self.ix = indexer.open_index(self.index_dir, create=True)
         self._local = threading.local()
         self._segment_cache: dict = {}
+        self._facet_tables: dict = {}         # facet -> FacetTable, shared by this service's versions
         self._cache_lock = threading.Lock()
 
     # -- the snapshot of the current index version --------------------------------
@@ -217,7 +218,7 @@ class Service:
         if previous is not None:
             previous.close()
         with self._cache_lock:
-            snap = Snapshot(searcher, self._segment_cache, self._terms)
+            snap = Snapshot(searcher, self._segment_cache, self._terms, self._facet_tables)
         snap.version = current
         local.snap = snap
         return snap
@@ -355,8 +356,7 @@ class Service:
                                                  event_store.groups(snap).codes)
         else:
             counts = index.counts(mask)
-        order = np.lexsort((np.arange(len(counts)), -counts))
-        chosen = [int(i) for i in order[:size] if counts[i] > 0]
+        chosen = index.top(counts, size)
         chosen += [index.lookup[v] for v in selected if v in index.lookup and index.lookup[v] not in chosen]
         buckets = [{"value": index.values[i], "count": int(counts[i]), "selected": index.values[i] in selected}
                    for i in chosen]
@@ -416,10 +416,8 @@ class Service:
         wanted = fold(prefix.strip())
         names = entities.gazetteer().aliases
         buckets = []
-        for i in np.lexsort((np.arange(len(counts)), -counts)):
+        for i in index.ranked(counts):
             value = index.values[i]
-            if counts[i] == 0:
-                break
             spellings = {value} | names.get(value, set())
             if facet == "topic":
                 spellings.add(entities.topic_label(value) or value)

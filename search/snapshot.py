@@ -8,10 +8,11 @@ only loads its new segments; deletions are re-read as a live-document mask.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -24,6 +25,7 @@ WORD_BYTES = 100                      # rough cost of one cached vocabulary entr
 NO_DATE = -1
 MICROS_PER_DAY = 86_400_000_000
 MAX_ORDINAL = date.max.toordinal()
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def day_ordinal(micros) -> int:
@@ -130,6 +132,10 @@ class SegmentData:
     facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # facet -> (doc, local value)
     key: str = ""
     cache: TermCache | None = None
+    docnum: dict[str, int] = field(default_factory=dict)    # article id -> local doc (deleted ones too)
+    # facet -> global value number of each local value (FacetTable's numbering, append-only)
+    global_values: dict[str, np.ndarray] = field(default_factory=dict)
+    by_value: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, reader, cache: TermCache) -> "SegmentData":
@@ -157,7 +163,33 @@ class SegmentData:
                 values.append(text)
             facet_values[facet] = values
             facet_pairs[facet] = (np.asarray(docs, np.int32), np.asarray(locals_, np.int32))
-        return cls(size, ids, days, lengths, facet_values, facet_pairs, reader.segment().segment_id(), cache)
+        data = cls(size, ids, days, lengths, facet_values, facet_pairs, reader.segment().segment_id(), cache)
+        data.docnum = {doc_id: doc for doc, doc_id in enumerate(ids)}
+        for facet, (docs, local) in facet_pairs.items():
+            order = np.argsort(local, kind="stable")
+            ptr = np.searchsorted(local[order], np.arange(len(facet_values[facet]) + 1))
+            lookup = {value: i for i, value in enumerate(facet_values[facet])}
+            data.by_value[facet] = (lookup, ptr, docs[order])
+        return data
+
+    def live(self, reader) -> np.ndarray:
+        """Return this segment's live-document mask in a reader's version (cached by deletions)."""
+        segment = reader.segment()
+        key = segment.deleted_count()       # deletions only grow, so their count names the version
+        found = self.__dict__.get("_live")
+        if found is None or found[0] != key:
+            mask = np.ones(self.size, bool)
+            if key:
+                mask[np.fromiter(segment.deleted_docs(), np.int64, key)] = False
+            found = (key, mask)
+            self._live = found
+        return found[1]
+
+    def facet_docs(self, facet: str, value: str) -> np.ndarray:
+        """Return this segment's local docs that hold a facet value."""
+        lookup, ptr, docs = self.by_value[facet]
+        local = lookup.get(value)
+        return docs[ptr[local]:ptr[local + 1]] if local is not None else docs[:0]
 
     def term(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's postings of a term, cached (deleted documents included)."""
@@ -175,6 +207,26 @@ class SegmentData:
         return self.cache.get((self.key,) + key, load)
 
 
+class FacetTable:
+    """A process's numbering of one facet's values: append-only, so a segment's mapping stays valid.
+
+    Values of merged-away segments keep their numbers (and count 0); the table only
+    grows with the distinct values a process has seen.
+    """
+
+    def __init__(self):
+        self.values: list[str] = []
+        self.lookup: dict[str, int] = {}
+
+    def numbers(self, values: list[str]) -> np.ndarray:
+        """Return the numbers of values, numbering the new ones."""
+        for value in values:
+            if value not in self.lookup:
+                self.lookup[value] = len(self.values)
+                self.values.append(value)
+        return np.fromiter((self.lookup[v] for v in values), np.int32, len(values))
+
+
 @dataclass
 class FacetIndex:
     """One facet over the whole index: values, and (doc, value) pairs both ways."""
@@ -182,30 +234,69 @@ class FacetIndex:
     lookup: dict[str, int]
     pair_doc: np.ndarray
     pair_value: np.ndarray
-    by_value_ptr: np.ndarray          # docs of value v: by_value_doc[ptr[v]:ptr[v+1]]
-    by_value_doc: np.ndarray
+    segments: list                    # (SegmentData, offset) to find a value's docs segment by segment
+    name: str = ""
 
     def docs(self, value: str) -> np.ndarray:
         """Return the doc numbers that hold a value (deleted ones included)."""
-        index = self.lookup.get(value)
-        if index is None:
+        if value not in self.lookup:
             return np.empty(0, np.int32)
-        return self.by_value_doc[self.by_value_ptr[index]:self.by_value_ptr[index + 1]]
+        found = [data.facet_docs(self.name, value) + offset for data, offset in self.segments]
+        return np.concatenate(found) if found else np.empty(0, np.int32)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Count each value over the documents in a mask."""
         return np.bincount(self.pair_value[mask[self.pair_doc]], minlength=len(self.values))
 
+    def ranked(self, counts: np.ndarray):
+        """Yield the values with a count, most first, ties in alphabetical order."""
+        found = np.flatnonzero(counts > 0)
+        found = found[np.argsort(-counts[found], kind="stable")]
+        # Values are numbered in the order a process met them: sort each run of equal counts by name.
+        edges = np.flatnonzero(np.diff(counts[found])) + 1
+        for run in np.split(found, edges):
+            yield from sorted(run.tolist(), key=self.values.__getitem__)
+
+    def top(self, counts: np.ndarray, size: int) -> list[int]:
+        """Return the first size values of ranked()."""
+        return list(itertools.islice(self.ranked(counts), size))
+
+
+class DocNumbers:
+    """Article id -> live doc number of a snapshot, asked of each segment, newest first."""
+
+    def __init__(self, segments: list, live: np.ndarray):
+        self.segments = segments[::-1]
+        self.live = live
+
+    def get(self, doc_id: str, default=None):
+        for data, offset, _ in self.segments:
+            local = data.docnum.get(doc_id)
+            if local is not None and self.live[offset + local]:
+                return offset + local
+        return default
+
+    def __getitem__(self, doc_id: str) -> int:
+        found = self.get(doc_id)
+        if found is None:
+            raise KeyError(doc_id)
+        return found
+
+    def __contains__(self, doc_id: str) -> bool:
+        return self.get(doc_id) is not None
+
 
 class Snapshot:
     """The arrays of one index version, assembled from cached segments."""
 
-    def __init__(self, searcher, cache: dict, terms: TermCache):
+    def __init__(self, searcher, cache: dict, terms: TermCache, tables: dict | None = None):
         self.searcher = searcher
         self.version = None
         reader = searcher.reader()
         # A segment's arrays never change: a later version only adds deletions, which
-        # the live mask below reads afresh. So arrays are cached by segment id.
+        # each segment re-reads when their count changed. So arrays are cached by
+        # segment id, and a version costs what changed plus concatenations.
+        tables = tables if tables is not None else {}
         self.segments: list[tuple[SegmentData, int, object]] = []
         for leaf, offset in reader.leaf_readers():
             if leaf.segment() is None:
@@ -218,35 +309,38 @@ class Snapshot:
         for key in [k for k in cache if k not in keep]:
             del cache[key]
         self.size = reader.doc_count_all()
-        self.live = np.zeros(self.size, bool)
-        for _, offset, leaf in self.segments:
-            alive = np.fromiter(leaf.all_doc_ids(), np.int64)
-            self.live[alive + offset] = True
-        self.ids = [doc_id for data, _, _ in self.segments for doc_id in data.ids]
-        self.docnum = {doc_id: i for i, doc_id in enumerate(self.ids) if self.live[i]}
-        self.days = self._concat(lambda d: d.days, np.int32)
-        self.lengths = {name: self._concat(lambda d, n=name: d.lengths[n], np.float64) for name in SCORED_FIELDS}
-        self.facets = {facet: self._facet(facet) for facet in schema.FACETS}
+        self.live = self._concat(lambda d, leaf: d.live(leaf), bool)
+        self.docnum = DocNumbers(self.segments, self.live)
+        self.days = self._concat(lambda d, _: d.days, np.int32)
+        self.lengths = {name: self._concat(lambda d, _, n=name: d.lengths[n], np.float64) for name in SCORED_FIELDS}
+        self.facets = {facet: self._facet(facet, tables.setdefault(facet, FacetTable())) for facet in schema.FACETS}
         self.months, self.month_of = self._months()
         self._vocabulary = None
 
+    def doc_id(self, doc: int) -> str:
+        """Return the article id of a doc number."""
+        for data, offset, _ in reversed(self.segments):
+            if doc >= offset:
+                return data.ids[doc - offset]
+        raise IndexError(doc)
+
     def _concat(self, part, dtype) -> np.ndarray:
-        arrays = [part(data) for data, _, _ in self.segments]
+        arrays = [part(data, leaf) for data, _, leaf in self.segments]
         return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype)
 
-    def _facet(self, facet: str) -> FacetIndex:
-        values = sorted({v for data, _, _ in self.segments for v in data.facet_values[facet]})
-        lookup = {value: i for i, value in enumerate(values)}
+    def _facet(self, facet: str, table: FacetTable) -> FacetIndex:
         docs, vals = [np.empty(0, np.int32)], [np.empty(0, np.int32)]
         for data, offset, _ in self.segments:
+            if facet not in data.global_values:
+                data.global_values[facet] = table.numbers(data.facet_values[facet])
+            mapping = data.global_values[facet]
             local_docs, local_values = data.facet_pairs[facet]
-            mapping = np.asarray([lookup[v] for v in data.facet_values[facet]], np.int32)
             docs.append(local_docs + offset)
             vals.append(mapping[local_values] if len(mapping) else local_values)
-        pair_doc, pair_value = np.concatenate(docs), np.concatenate(vals)
-        order = np.argsort(pair_value, kind="stable")
-        ptr = np.searchsorted(pair_value[order], np.arange(len(values) + 1))
-        return FacetIndex(values, lookup, pair_doc, pair_value, ptr, pair_doc[order])
+        # The table's lists as they are now: a later version may append to them.
+        values = table.values[:]
+        return FacetIndex(values, dict(table.lookup), np.concatenate(docs), np.concatenate(vals),
+                          [(data, offset) for data, offset, _ in self.segments], facet)
 
     def _months(self) -> tuple[list[str], np.ndarray]:
         """Return the months with articles and each doc's month index (-1 when undated)."""
@@ -254,12 +348,11 @@ class Snapshot:
         dated = self.days != NO_DATE
         if not dated.any():
             return [], month_of
-        keys = {day: datetime.fromordinal(int(day)).strftime("%Y-%m") for day in np.unique(self.days[dated])}
-        months = sorted(set(keys.values()))
-        index = {month: i for i, month in enumerate(months)}
-        day_to_month = {day: index[month] for day, month in keys.items()}
-        month_of[dated] = [day_to_month[day] for day in self.days[dated]]
-        return months, month_of
+        # Date ordinals to numpy months, vectorised: a version's cost must not grow with its days.
+        months = (self.days[dated] - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
+        distinct, inverse = np.unique(months, return_inverse=True)
+        month_of[dated] = inverse
+        return [str(month) for month in distinct], month_of
 
     def phrase_docs(self, fieldname: str, words: list[str]) -> np.ndarray:
         """Return the documents where the words stand next to each other, in order."""

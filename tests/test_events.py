@@ -70,13 +70,13 @@ def index(folder, names, indexer=None) -> Indexer:
 def event_of(folder) -> dict[str, str]:
     snap = Service(folder).snapshot()
     found = event_store.groups(snap, "event")
-    return {snap.ids[doc]: found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+    return {snap.doc_id(doc): found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
 
 
 def dup_of(folder) -> dict[str, str]:
     snap = Service(folder).snapshot()
     found = event_store.groups(snap, "dup")
-    return {snap.ids[doc]: found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+    return {snap.doc_id(doc): found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
 
 
 ORDERS = [list(STORIES), list(reversed(STORIES))]

@@ -80,3 +80,76 @@ def test_empty_index_answers_every_read(tmp_path):
 def test_serving_a_folder_without_index_says_so(tmp_path, caplog):
     Service(tmp_path / "mistyped")
     assert "no index in" in caplog.text
+
+
+def note(n: int, person: str, country: str, published: str | None = "2016-03-24") -> dict:
+    """Return a small article about talks with one person and one country."""
+    record = {"id": f"n{n}", "title": f"Talks on trade, note {n}", "body": f"{person} held talks in {country}."}
+    return {**record, "published": published} if published else record
+
+
+FIRST = [note(1, "Sergey Lavrov", "Geneva"), note(2, "John Kerry", "Moscow"), note(3, "Angela Merkel", "Berlin")]
+SECOND = [note(4, "Sergey Lavrov", "Tokyo", "2019-05-14"), note(5, "Mike Pompeo", "Sochi", None)]
+
+
+def view(service: Service) -> dict:
+    """Return what a reader sees of a version: ids, facet counts, months and a search's results."""
+    snap = service.snapshot()
+    live = {doc_id: snap.docnum.get(doc_id) for doc_id in ["n1", "n2", "n3", "n4", "n5", "n6"]}
+    facets = {}
+    for facet, index in snap.facets.items():
+        counts = index.counts(snap.live)
+        facets[facet] = [(index.values[i], int(counts[i])) for i in index.ranked(counts)]
+    months = {month: int((snap.month_of[snap.live] == i).sum()) for i, month in enumerate(snap.months)}
+    response = service.search(SearchRequest(q="talks", sort="newest"))
+    return {"ids": {k: snap.doc_id(v) if v is not None else None for k, v in live.items()},
+            "facets": facets, "months": months, "results": [r["id"] for r in response["results"]],
+            "buckets": response["facets"]}
+
+
+@pytest.mark.parametrize("change", ["add", "delete", "replace", "optimize", "add-then-delete-all"])
+def test_a_version_built_from_the_previous_equals_a_fresh_one(tmp_path, change):
+    write(tmp_path, FIRST)
+    reused = Service(tmp_path)
+    view(reused)                                    # the first version's arrays, then the change
+    writer = indexer.Indexer(tmp_path)
+    if change == "add":
+        writer.write([articles.from_record(r) for r in SECOND])
+    elif change == "delete":
+        writer.write([], delete_ids=["n2"])
+    elif change == "replace":
+        writer.write([articles.from_record({**note(1, "Wang Yi", "Beijing"), "id": "n1"})])
+    elif change == "optimize":
+        writer.write([articles.from_record(r) for r in SECOND])
+        writer.write([], delete_ids=["n3"])
+        writer.optimize()
+    else:
+        writer.write([articles.from_record(r) for r in SECOND])
+        writer.write([], delete_ids=[r["id"] for r in FIRST + SECOND])
+    assert view(reused) == view(Service(tmp_path))
+
+
+def test_a_new_version_reuses_the_unchanged_segments_arrays(tmp_path):
+    write(tmp_path, FIRST)
+    service = Service(tmp_path)
+    before = service.snapshot()
+    write(tmp_path, SECOND)
+    after = service.snapshot()
+    assert after.version != before.version
+    assert len(after.segments) == len(before.segments) + 1
+    old, new = before.segments[0][0], after.segments[0][0]
+    assert new is old                                          # loaded once, not again
+    assert new.global_values["person"] is old.global_values["person"]
+    assert after.live.sum() == 5 and before.live.sum() == 3
+
+
+def test_a_deletion_rereads_only_that_segments_live_mask(tmp_path):
+    # One deletion of five stays under the merge policy's deleted share, so no segment is rewritten.
+    write(tmp_path, FIRST + SECOND, [note(6, "Wang Yi", "Beijing")])
+    service = Service(tmp_path)
+    before = service.snapshot()
+    indexer.Indexer(tmp_path).write([], delete_ids=["n4"])
+    after = service.snapshot()
+    assert all(new is old for (new, _, _), (old, _, _) in zip(after.segments, before.segments, strict=True))
+    assert after.docnum.get("n4") is None and before.docnum.get("n4") is not None
+    assert int(after.live.sum()) == 5 and int(before.live.sum()) == 6

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tracemalloc
 import sys
 
+import pytest
 from whoosh import formats
 
 from chancery.search import articles, indexer, schema
@@ -89,3 +91,43 @@ def test_an_index_written_before_the_packages_moved_still_opens(tmp_path, monkey
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['a']"
+
+
+@pytest.mark.parametrize("steps, expected", [
+    ([("read", 3)], [b"abc"]),
+    ([("read", -1)], [b"abcdef\nghij"]),
+    ([("seek", 4, 0), ("read", 2)], [4, b"ef"]),
+    ([("read", 2), ("seek", 1, 1), ("read", 1), ("tell",)], [b"ab", 3, b"d", 4]),
+    ([("seek", -2, 2), ("read", 10), ("read", 1)], [9, b"ij", b""]),
+    ([("readline",), ("readline",)], [b"abcdef\n", b"ghij"]),
+    ([("readinto", 4), ("tell",)], [b"abcd", 4]),
+])
+def test_a_view_file_reads_like_a_file(steps, expected):
+    from chancery.search.whoosh_fixes import ViewIO
+    view = ViewIO(memoryview(b"abcdef\nghij"))
+    got = []
+    for name, *args in steps:
+        if name == "readinto":
+            buffer = bytearray(args[0])
+            view.readinto(buffer)
+            got.append(bytes(buffer))
+        else:
+            got.append(getattr(view, name)(*args))
+    assert got == expected
+
+
+def test_opening_a_reader_does_not_copy_the_segment_into_memory(tmp_path):
+    words = [f"word{i}" for i in range(3000)]
+    records = [{"id": f"a{n}", "title": f"Note {n}",
+                "body": " ".join(words[(n * 7 + k * 13) % 3000] for k in range(400))} for n in range(300)]
+    indexer.Indexer(tmp_path).write([articles.from_record(r) for r in records])
+    segment_bytes = sum(path.stat().st_size for path in tmp_path.glob("*.seg"))
+    ix = indexer.open_index(tmp_path)
+    tracemalloc.start()
+    reader = ix.reader()
+    reader.doc_count()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    reader.close()
+    assert segment_bytes > 1_000_000
+    assert peak < segment_bytes / 10
