@@ -53,6 +53,9 @@ def test_organisations_places_and_buildings_are_not_people(text):
     ("Ambassador Lars Eknes met the foreign minister.", ["Lars Eknes"]),
     ("General Abebe Tadesse said the army would stay.", ["Abebe Tadesse"]),
     ("Princess Diana visited the hospital.", ["Diana"]),
+    ("Congressman Ned Halloran flew to Kabul on Tuesday.", ["Ned Halloran"]),
+    ("Assemblywoman Rita Ocampo voted against the bill.", ["Rita Ocampo"]),
+    ("Councillor Joost Verbeek said the plan was dead.", ["Joost Verbeek"]),
 ])
 def test_honorifics_and_titles_are_not_part_of_a_name(text, expected):
     assert people(text) == expected
