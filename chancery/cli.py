@@ -217,6 +217,7 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("workers")
 @setting_option("threads")
 @setting_option("read_timeout")
+@setting_option("write_nice")
 @setting_option("cors_origins")
 @setting_option("max_request_bytes")
 @setting_option("lock_timeout")
@@ -228,7 +229,7 @@ def serve_command(**options):
     names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb")
     app_config = {name: options[name] for name in names if options[name] is not None}
     Server(app_config, f"{config['host']}:{config['port']}", config["workers"], config["threads"],
-           config["read_timeout"]).run()
+           config["read_timeout"], config["write_nice"]).run()
 
 
 def main():

@@ -7,11 +7,13 @@ from gunicorn.app.base import BaseApplication
 class Server(BaseApplication):
     """A gunicorn application whose workers each build the Flask app once."""
 
-    def __init__(self, config: dict, bind: str, workers: int, threads: int = 1, read_timeout: float = 10.0):
+    def __init__(self, config: dict, bind: str, workers: int, threads: int = 1, read_timeout: float = 10.0,
+                 write_nice: int = 10):
         from chancery import settings
         self.config_values = config
         # Read by chancery.worker.Worker, in the event loop.
         self.read_timeout = read_timeout
+        self.write_nice = write_nice
         self.max_request_bytes = settings.resolve(config)["max_request_bytes"]
         self.server_options = {
             "bind": bind,

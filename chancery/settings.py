@@ -34,6 +34,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _niceness(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 19:
+        raise ValueError(f"must be from 0 to 19, got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -55,6 +62,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("host", "127.0.0.1", "Address 'chancery serve' listens on."),
     Setting("port", 8000, "Port 'chancery serve' listens on.", _positive_int),
     Setting("workers", 2, "Worker processes of 'chancery serve'.", _positive_int),
+    Setting("write_nice", 10, "Niceness added to the thread that runs writes in each worker of 'chancery serve', "
+            "so searches keep the CPU while articles are indexed (0: same priority).", _niceness),
     Setting("threads", 1, "Request threads in each worker process of 'chancery serve'; each holds its own "
             "index searcher (more add memory, not search throughput).", _positive_int),
     Setting("read_timeout", 10.0, "Seconds a client may take to send a request head, or stay silent while "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import threading
 import time
@@ -287,3 +288,33 @@ def test_threads_answer_concurrent_searches_as_one_thread_would_while_writes_lan
         assert written >= 1 and documents(base) == 5 + written
     finally:
         stop_server(process)
+
+
+def _connection(head: bytes):
+    from chancery.reading import RequestReader
+    from chancery.worker import Connection
+    conn = Connection.__new__(Connection)       # only its request is read when routing
+    conn.request = RequestReader()
+    conn.request.feed(head)
+    return conn
+
+
+def _thread_and_niceness(conn) -> tuple[int, int]:
+    return threading.get_ident(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.parametrize("method, writes", [
+    ("GET", False), ("HEAD", False), ("OPTIONS", False),
+    ("POST", True), ("DELETE", True), ("PUT", True), ("PATCH", True),
+])
+def test_writes_run_on_their_own_lower_priority_thread(method, writes):
+    from chancery.worker import RoutedPool
+    pool = RoutedPool(1, 5)
+    try:
+        read_thread, read_nice = pool.submit(_thread_and_niceness, _connection(b"GET / HTTP/1.1\r\n\r\n")).result()
+        thread, nice = pool.submit(_thread_and_niceness,
+                                   _connection(f"{method} /api/articles HTTP/1.1\r\n\r\n".encode())).result()
+    finally:
+        pool.shutdown()
+    assert (thread != read_thread) is writes
+    assert nice == (min(19, read_nice + 5) if writes else read_nice)
