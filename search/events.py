@@ -28,7 +28,7 @@ import json
 import math
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -51,6 +51,9 @@ JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (R
 MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
 IDF_PRIOR = 100
+MAX_PER_KEY = 50                # candidates read per evkey or band: the latest written
+DECODED_RECORDS = 20_000        # stored records kept decoded per process (~1 KB each)
+MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
 NO_DAY = "-"
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
@@ -162,6 +165,21 @@ class Record:
         return [f"{name}@{day}" for name in sorted(self.persons | self.countries) for day in days]
 
 
+_DECODED: OrderedDict = OrderedDict()     # raw evdata -> Record, the most recently used kept
+
+
+def _decoded(raw: bytes) -> Record:
+    """Return the Record of a stored evdata value, decoding each value once while it is used."""
+    found = _DECODED.get(raw)
+    if found is None:
+        found = _DECODED[raw] = Record.decode(raw)
+        if len(_DECODED) > DECODED_RECORDS:
+            _DECODED.popitem(last=False)
+    else:
+        _DECODED.move_to_end(raw)
+    return found
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Estimate the Jaccard similarity of two MinHash signatures."""
     return float(np.mean(a == b))
@@ -188,11 +206,21 @@ class Linker:
 
     def begin(self, searcher, gone: set[str]) -> None:
         """Start a write: searcher sees the committed index; gone ids are being deleted or replaced."""
+        if len(self.memory) > MEMORY_RECORDS:
+            # Everything remembered is committed by now and can be read back: start afresh.
+            self.memory.clear()
+            self.by_key.clear()
+            self.by_band.clear()
+            self.event_sizes.clear()
         self.searcher = searcher
         self.reader = searcher.reader()
         self.column = self.reader.column_reader("evdata") if self.reader.has_column("evdata") else None
         self.gone = gone
-        self.df: dict[str, float] = {}
+        # Document frequencies move slowly: keep them while the index grows by under 5 %.
+        docs = self.reader.doc_count()
+        if not hasattr(self, "df") or abs(docs - self.df_docs) > 0.05 * max(1, self.df_docs):
+            self.df: dict[str, float] = {}
+            self.df_docs = docs
         self.batch_df: Counter = Counter()
         self.batch_docs = 0
         self.committed_docs = self.reader.doc_count()
@@ -244,19 +272,22 @@ class Linker:
     def _candidates(self, field_name: str, keys: list[str], table: dict, own_id: str) -> list[Record]:
         found: dict[str, Record] = {}
         for key in keys:
-            for doc_id in table.get(key, ()):
+            for doc_id in table.get(key, ())[-MAX_PER_KEY:]:
                 record = self.memory.get(doc_id)
                 if record is not None and doc_id != own_id:
                     found[doc_id] = record
             if self.column is None or (field_name, key) not in self.reader:
                 continue
-            for docnum in self.reader.postings(field_name, key).all_ids():
+            # The latest written of a key's articles are enough to find an event it
+            # already has; reading every one made a popular person's days cost more
+            # with every article about them.
+            for docnum in list(self.reader.postings(field_name, key).all_ids())[-MAX_PER_KEY:]:
                 if self.reader.is_deleted(docnum):
                     continue
                 raw = self.column[docnum]
                 if not raw:
                     continue
-                record = Record.decode(raw)
+                record = _decoded(raw)
                 if record.id != own_id and record.id not in self.gone and record.id not in found \
                         and record.id not in self.memory:
                     found[record.id] = record

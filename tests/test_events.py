@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chancery.search import event_store, events
+from chancery.search import event_store, events, indexer
 from chancery.search.articles import Article
 from chancery.search.indexer import Indexer
 from chancery.search.searcher import Service
@@ -83,13 +83,15 @@ ORDERS = [list(STORIES), list(reversed(STORIES))]
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=["forward", "reversed"])
-@pytest.mark.parametrize("one_write", [True, False], ids=["one-write", "one-write-each"])
-def test_events_join_and_separate(tmp_path, order, one_write):
-    if one_write:
+@pytest.mark.parametrize("writes", ["one", "each-from-index", "each-carried"])
+def test_events_join_and_separate(tmp_path, order, writes):
+    if writes == "one":
         index(tmp_path, order)
     else:
         for name in order:
-            index(tmp_path, [name])        # a new Indexer each time: candidates come from the index
+            if writes == "each-from-index":
+                indexer._CARRY.clear()     # as if another process wrote: candidates come from the index
+            index(tmp_path, [name])        # a new Indexer each time, as the server makes one per request
     found = event_of(tmp_path)
     same = [("summit", "summit-later"), ("summit", "summit-copy")]
     different = [("summit", "floods"), ("summit", "factory"), ("floods", "factory"), ("summit", "summit-november")]
@@ -167,3 +169,27 @@ SIGNATURES = [
 def test_near_duplicate_similarity(a, b, low, high):
     estimate = events.jaccard(events._signature(a), events._signature(b))
     assert low <= estimate <= high
+
+
+def test_only_the_latest_articles_of_a_key_are_candidates(tmp_path, monkeypatch):
+    monkeypatch.setattr(events, "MAX_PER_KEY", 2)
+    # The summit story first, then three unrelated stories of the same person and day.
+    first = STORIES["summit"]
+    others = [article(f"other{n}", f"Unrelated note {n} on fisheries quotas", f"Fisheries quotas, part {n}, "
+                      "were discussed by officials in a regional council meeting.", first.published,
+                      first.persons, first.countries) for n in range(3)]
+    index(tmp_path, ["summit"])
+    Indexer(tmp_path).write(others)
+    indexer._CARRY.clear()                 # read the candidates back from the index
+    index(tmp_path, ["summit-later"])
+    found = event_of(tmp_path)
+    assert found["summit-later"] != found["summit"]     # the summit is past the latest two of its keys
+
+
+def test_a_write_takes_over_the_previous_writes_linker_unless_someone_wrote_since(tmp_path):
+    first = index(tmp_path, ["summit"])
+    second = index(tmp_path, ["floods"])
+    assert second.linker is first.linker and "summit" in second.linker.memory
+    indexer._CARRY[str(tmp_path.resolve())] = (-1,) + indexer._CARRY[str(tmp_path.resolve())][1:]  # stale
+    third = index(tmp_path, ["factory"])
+    assert third.linker is not first.linker and "summit" not in third.linker.memory
