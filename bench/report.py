@@ -213,12 +213,14 @@ def _writes_section(entry: dict | None) -> list[str]:
     lines = [f"### Reads during writes ({_machine(entry)})", "",
              f"In process: the first search after a commit of {first['batch']} articles (it loads the new version) "
              f"and the next one. HTTP: 2 workers, {first['users']} locust readers, without writes and while "
-             f"{first['writers']} clients POST batches of {first['batch']} back to back.", "",
+             f"{first['writers']} clients POST batches of {first['batch']} back to back. Idle figures move with "
+             "the machine's other load (runs are minutes apart); the ratio and the p95 while writing are the "
+             "figures to compare.", "",
              "| run | commit | first search after a write, ms | next search, ms | reads/s idle | reads/s writing "
-             "| ratio | articles written |", "|---|---|---|---|---|---|---|---|"]
+             "| ratio | p95 ms idle | p95 ms writing | articles written |", "|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in runs.items():
         http = r["http"]
         lines.append(f"| {label} | `{r['commit']}` | {r['in_process']['first_ms']} | {r['in_process']['second_ms']} "
                      f"| {http['idle']['req_per_s']} | {http['writing']['req_per_s']} | {http['read_ratio']} "
-                     f"| {http['articles_written']} |")
+                     f"| {http['idle']['p95']} | {http['writing']['p95']} | {http['articles_written']} |")
     return lines + [""]
