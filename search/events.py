@@ -31,6 +31,7 @@ import zlib
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -41,6 +42,9 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 from chancery.search import analysis, meetings
 
 PERMUTATIONS = 64
+# Named, not left to datasketch's default: signatures stored in an index must not change
+# with the library's version (2.0 changed the default scheme).
+SCHEME = "affine32"
 BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
 SHINGLE = 4
 DUP_JACCARD = 0.6
@@ -89,10 +93,17 @@ class Features:
                 for band in range(BANDS)]
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> tuple:
+    """Return the MinHash permutations of seed 1, made once (datasketch makes them per MinHash)."""
+    return MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=SCHEME).permutations
+
+
 def _signature(text: str) -> np.ndarray:
     words = WORD_RE.findall(text.lower())
     shingles = {" ".join(words[i:i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32)
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=SCHEME,
+                      permutations=_permutations())
     minhash.update_batch(list(shingles))
     return minhash.hashvalues.astype(np.uint32)
 

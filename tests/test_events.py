@@ -193,3 +193,15 @@ def test_a_write_takes_over_the_previous_writes_linker_unless_someone_wrote_sinc
     indexer._CARRY[str(tmp_path.resolve())] = (-1,) + indexer._CARRY[str(tmp_path.resolve())][1:]  # stale
     third = index(tmp_path, ["factory"])
     assert third.linker is not first.linker and "summit" not in third.linker.memory
+
+
+def test_signatures_use_the_named_minhash_scheme_whatever_the_default():
+    import zlib
+    from datasketch import MinHash
+    text = "Merkel and Macron agree a joint energy plan in Paris on Tuesday"
+    words = events.WORD_RE.findall(text.lower())
+    expected = MinHash(num_perm=events.PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=events.SCHEME)
+    expected.update_batch([" ".join(words[i:i + events.SHINGLE]).encode()
+                           for i in range(len(words) - events.SHINGLE + 1)])
+    assert (events._signature(text) == expected.hashvalues).all()
+    assert events.SCHEME == "affine32"        # changing it changes every stored signature: re-index then
