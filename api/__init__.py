@@ -25,7 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = values["max_request_bytes"]
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["chancery"] = Service(values["index_dir"], values["lock_timeout"], values["cache_mb"])
+    app.extensions["chancery"] = Service(values["index_dir"], values["lock_timeout"], values["cache_mb"],
+                                         with_events=values["events"])
     origins = [o.strip() for o in (values["cors_origins"] or "").split(",") if o.strip()]
     if origins:
         CORS(app, resources={r"/api/*": {"origins": origins}},

@@ -7,8 +7,8 @@ bench.generate makes about 5% of articles near-duplicate rewrites of an earlier 
 with `chancery index`, this reports the recall of rewrites (in their original's
 event; in its dup group), the share of multi-article events that mix unrelated
 stories, and indexing time against the same command with events and meetings off
-(the baseline is a checkout without events, such as the main branch's, given with
---baseline-python). Wall time and CPU time (of the command and its reading workers)
+(the baseline is this code with `--events off`, or the python of another checkout
+given with --baseline-python). Wall time and CPU time (of the command and its reading workers)
 are both recorded: on a shared machine CPU time is the steadier figure.
 """
 from __future__ import annotations
@@ -66,26 +66,28 @@ def _cpu() -> float:
 
 
 def run(count: int, baseline_python: str | None) -> dict:
-    """Index the corpus with events (and with the baseline when given); return the figures."""
+    """Index the corpus with events and with the baseline; return the figures."""
     corpus = common.corpus(count)
     figures = {"articles": count}
-    runs = [("events", sys.executable, common.ROOT)]
+    runs = [("events", sys.executable, common.ROOT, [])]
     if baseline_python:
-        runs.append(("baseline", baseline_python, Path(baseline_python).resolve().parent.parent.parent))
-    for name, python, root in runs:
+        runs.append(("baseline", baseline_python, Path(baseline_python).resolve().parent.parent.parent, []))
+    else:
+        runs.append(("baseline", sys.executable, common.ROOT, ["--events", "off"]))
+    for name, python, root, extra in runs:
         folder = common.OUT / f"index-{name}-{count}"
         shutil.rmtree(folder, ignore_errors=True)
         before = _cpu()
-        result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), str(corpus)], cwd=root)
+        result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), *extra, str(corpus)],
+                         cwd=root)
         figures[name] = {"seconds": result["seconds"], "articles_per_s": round(count / result["seconds"], 1),
                          "cpu_seconds": round(_cpu() - before, 2),
                          "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder)}
     figures["quality"] = quality(common.OUT / f"index-events-{count}")
-    if baseline_python:
-        figures["indexing_cost"] = round(figures["events"]["seconds"] / figures["baseline"]["seconds"] - 1, 3)
-        # CPU time of the command and its workers: less at the mercy of other load on the machine.
-        figures["indexing_cpu_cost"] = round(
-            figures["events"]["cpu_seconds"] / figures["baseline"]["cpu_seconds"] - 1, 3)
+    figures["baseline_is"] = baseline_python or "this code with --events off"
+    figures["indexing_cost"] = round(figures["events"]["seconds"] / figures["baseline"]["seconds"] - 1, 3)
+    # CPU time of the command and its workers: less at the mercy of other load on the machine.
+    figures["indexing_cpu_cost"] = round(figures["events"]["cpu_seconds"] / figures["baseline"]["cpu_seconds"] - 1, 3)
     return figures
 
 
@@ -116,7 +118,8 @@ def search_times(count: int, queries: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = common.arguments("Events benchmark: rewrite recall, mixed events, indexing cost, collapse speed.")
-    parser.add_argument("--baseline-python", help="python of a checkout without events (e.g. main's .venv)")
+    parser.add_argument("--baseline-python", help="python of another checkout to compare with "
+                        "(default: this code with --events off)")
     parser.add_argument("--queries", type=int, default=300, help="search queries per mode")
     parser.add_argument("--search-only", action="store_true",
                         help="keep the saved indexing figures and index; time the searches again")

@@ -189,7 +189,8 @@ def _events_section(entry: dict | None) -> list[str]:
             lines.append(f"| {name} | {r['seconds']} | {r.get('cpu_seconds', '')} | {r['articles_per_s']} "
                          f"| {r['peak_mb']} | {r['index_mb']} |")
     if "indexing_cost" in f:
-        lines += ["", f"Events and meetings add {f['indexing_cost'] * 100:.1f}% to indexing wall time"
+        lines += ["", f"Against {f.get('baseline_is', 'a checkout without events')}, events and meetings add "
+                  f"{f['indexing_cost'] * 100:.1f}% to indexing wall time"
                   + (f" and {f['indexing_cpu_cost'] * 100:.1f}% to its CPU time" if "indexing_cpu_cost" in f else "")
                   + " (target ≤ 20%)."]
     lines += ["", f"Rewrites in their original's event: {q['rewrite_event_recall']:.1%} of {q['rewrites']}; "

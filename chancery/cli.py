@@ -54,6 +54,7 @@ def _batches(items, size):
 @cli.command("index")
 @setting_option("index_dir")
 @setting_option("lock_timeout")
+@setting_option("events")
 @setting_option("batch_size")
 @setting_option("jobs")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -65,8 +66,8 @@ def index_command(paths, **options):
     failures = 0
     progress = tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
-        writer = indexer.Indexer(config["index_dir"], config["lock_timeout"])
-        for batch in _batches(batch_reader.read(list(paths), config["jobs"]), config["batch_size"]):
+        writer = indexer.Indexer(config["index_dir"], config["lock_timeout"], config["events"])
+        for batch in _batches(batch_reader.read(list(paths), config["jobs"], config["events"]), config["batch_size"]):
             good = [item for item in batch if isinstance(item, articles.Article)]
             for failure in (item for item in batch if isinstance(item, articles.Failure)):
                 failures += 1
@@ -221,12 +222,13 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("cors_origins")
 @setting_option("max_request_bytes")
 @setting_option("lock_timeout")
+@setting_option("events")
 @setting_option("cache_mb")
 def serve_command(**options):
     """Serve the API and the search page with gunicorn."""
     config = load_settings(options)
     from chancery.server import Server
-    names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb")
+    names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb", "events")
     app_config = {name: options[name] for name in names if options[name] is not None}
     Server(app_config, f"{config['host']}:{config['port']}", config["workers"], config["threads"],
            config["read_timeout"], config["write_nice"]).run()

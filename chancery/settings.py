@@ -41,6 +41,13 @@ def _niceness(text: str) -> int:
     return value
 
 
+def _switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"must be on or off, got {text}")
+    return value in ("on", "true", "1", "yes")
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -53,6 +60,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("lock_timeout", 10.0, "Seconds a writer waits for the index lock before failing.", _positive_float),
     Setting("jobs", os.cpu_count() or 1, "Processes that read and extract articles for 'chancery index'.",
             _positive_int),
+    Setting("events", True, "Group articles into events and find meetings while indexing (off: indexing is "
+            "faster, and the articles written meanwhile have no event and no meetings).", _switch),
     Setting("batch_size", 5000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
     Setting("api_token", None, "Bearer token that POST and DELETE must present; unset means writes are refused.",
             flag_allowed=False),

@@ -46,6 +46,11 @@ def process(unit: tuple) -> list[Article | Failure]:
     return events.prepare(_read_unit(unit))
 
 
+def process_plain(unit: tuple) -> list[Article | Failure]:
+    """Read one unit of work, without event features (events off)."""
+    return _read_unit(unit)
+
+
 def _read_unit(unit: tuple) -> list[Article | Failure]:
     kind = unit[0]
     if kind == "failure":
@@ -57,11 +62,12 @@ def _read_unit(unit: tuple) -> list[Article | Failure]:
     return list(read_path(path, meta))
 
 
-def read(paths: list[Path], processes: int = 1) -> Iterator[Article | Failure]:
+def read(paths: list[Path], processes: int = 1, with_events: bool = True) -> Iterator[Article | Failure]:
     """Yield the articles and failures of files and folders, in order, read by processes workers."""
+    work = process if with_events else process_plain
     if processes <= 1:
         for unit in units(paths):
-            yield from process(unit)
+            yield from work(unit)
         return
     # fork: workers inherit the loaded gazetteers instead of loading them again.
     # At most IN_FLIGHT units wait at a time, so a writer slower than the readers
@@ -69,7 +75,7 @@ def read(paths: list[Path], processes: int = 1) -> Iterator[Article | Failure]:
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pending: deque = deque()
         for unit in units(paths):
-            pending.append(pool.apply_async(process, (unit,)))
+            pending.append(pool.apply_async(work, (unit,)))
             if len(pending) >= IN_FLIGHT_PER_PROCESS * processes:
                 yield from pending.popleft().get()
         while pending:

@@ -102,9 +102,10 @@ _CARRY: dict[str, tuple] = {}
 class Indexer:
     """The one place that changes the index."""
 
-    def __init__(self, index_dir: str | os.PathLike, lock_timeout: float = 10.0):
+    def __init__(self, index_dir: str | os.PathLike, lock_timeout: float = 10.0, with_events: bool = True):
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
+        self.with_events = with_events
         self.ix = open_index(self.index_dir, create=True)
         self._names: person_names.NameTable | None = None
         self.linker = events.Linker()
@@ -166,9 +167,9 @@ class Indexer:
                 # Whoosh's update only replaces committed documents, so within a
                 # batch the last article with an id wins (see `latest` above).
                 for article in self._respell(latest, searcher):
-                    writer.update_document(**{**schema.to_document(article), **self.linker.link(article)})
+                    writer.update_document(**{**schema.to_document(article), **self._event_fields(article)})
                 for article in latest.values():
-                    document = {**schema.to_document(article), **self.linker.link(article)}
+                    document = {**schema.to_document(article), **self._event_fields(article)}
                     # A new id is added directly: update_document would search every
                     # segment for it again.
                     if existing(id=article.id) is None:
@@ -198,6 +199,10 @@ class Indexer:
         result.version = version(self.ix)
         _CARRY[str(self.index_dir.resolve())] = (result.version, self._names, self.linker)
         return result
+
+    def _event_fields(self, article: Article) -> dict:
+        """Return the event and meeting fields of an article's document (none with events off)."""
+        return self.linker.link(article) if self.with_events else {}
 
     def _respell(self, latest: dict[str, Article], searcher) -> list[Article]:
         """Give the batch's people their index-wide spelling; return stored articles to respell."""

@@ -186,10 +186,11 @@ class Service:
     """
 
     def __init__(self, index_dir: str | Path, lock_timeout: float = 10.0, cache_mb: float = DEFAULT_CACHE_MB,
-                 params: ranking.Params | None = ranking.DEFAULT):
+                 params: ranking.Params | None = ranking.DEFAULT, with_events: bool = True):
         self.index_dir = Path(index_dir)
         self.params = params
         self.lock_timeout = lock_timeout
+        self.with_events = with_events
         self._terms = TermCache(cache_mb)
         if not indexer.exists(self.index_dir):
             # Serving may fill a new index through POST, but a mistyped folder would
@@ -439,7 +440,7 @@ class Service:
 
     def write(self, articles=(), delete_ids=()) -> indexer.WriteResult:
         """Add, replace or delete articles through the index lock."""
-        result = indexer.Indexer(self.index_dir, self.lock_timeout).write(articles, delete_ids)
+        result = indexer.Indexer(self.index_dir, self.lock_timeout, self.with_events).write(articles, delete_ids)
         self.ix = indexer.open_index(self.index_dir)
         return result
 

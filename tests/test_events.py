@@ -6,7 +6,7 @@ import pytest
 from chancery.search import event_store, events, indexer
 from chancery.search.articles import Article
 from chancery.search.indexer import Indexer
-from chancery.search.searcher import Service
+from chancery.search.searcher import SearchRequest, Service
 
 MERKEL, MACRON, SCHOLZ = "Angela Merkel", "Emmanuel Macron", "Olaf Scholz"
 
@@ -205,3 +205,12 @@ def test_signatures_use_the_named_minhash_scheme_whatever_the_default():
                            for i in range(len(words) - events.SHINGLE + 1)])
     assert (events._signature(text) == expected.hashvalues).all()
     assert events.SCHEME == "affine32"        # changing it changes every stored signature: re-index then
+
+
+def test_with_events_off_articles_have_no_event_and_stand_alone(tmp_path):
+    Indexer(tmp_path, with_events=False).write([STORIES["summit"], STORIES["summit-copy"]])
+    service = Service(tmp_path)
+    snap = service.snapshot()
+    assert (event_store.groups(snap, "event").codes == -1).all()
+    response = service.search(SearchRequest(q="energy", collapse="event"))
+    assert response["total"] == 2 and all(r["event"] is None for r in response["results"])
