@@ -75,11 +75,23 @@ def is_chrome(line: str) -> bool:
     return any(pattern.fullmatch(stripped) for pattern in CHROME)
 
 
+LETTER_RE = re.compile(r"[^\W\d_]")
+# The letters of a script, by Unicode block: a regex counts them in C, where looking up
+# each letter's Unicode name took an eighth of all indexing time.
+SCRIPT_RES = {
+    "LATIN": re.compile("[A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
+                        "\u1d00-\u1d7f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f"
+                        "\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a]"),
+    "CYRILLIC": re.compile("[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]"),
+}
+
+
 def _script_share(text: str, script: str) -> float:
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(script in unicodedata.name(ch, "") for ch in letters) / len(letters)
+    """Return the share of a text's letters that belong to a script (LATIN or CYRILLIC)."""
+    if text.isascii():
+        return (1.0 if script == "LATIN" else 0.0) if any(ch.isalpha() for ch in text) else 0.0
+    letters = len(LETTER_RE.findall(text))
+    return len(SCRIPT_RES[script].findall(text)) / letters if letters else 0.0
 
 
 def normalize_date(value) -> str | None:

@@ -188,3 +188,18 @@ def test_broken_sidecar_is_reported(tmp_path):
 def test_missing_path_is_a_failure(tmp_path):
     [failure] = batch.read([tmp_path / "nope.txt"])
     assert "no such file" in failure.reason
+
+
+@pytest.mark.parametrize("text, script, share", [
+    ("Lavrov met Kerry", "LATIN", 1.0),
+    ("Поделиться", "CYRILLIC", 1.0),
+    ("Поделиться", "LATIN", 0.0),
+    ("Moscow Москва", "LATIN", 0.5),
+    ("Ñandú café straße", "LATIN", 1.0),
+    ("ｆｕｌｌ", "LATIN", 1.0),
+    ("Αθήνα", "LATIN", 0.0),
+    ("2016-03-24", "LATIN", 0.0),
+    ("", "CYRILLIC", 0.0),
+])
+def test_script_share(text, script, share):
+    assert articles._script_share(text, script) == pytest.approx(share)
