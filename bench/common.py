@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,8 +28,21 @@ def corpus(count: int, seed: int = 1) -> Path:
     """Return the corpus file for a size, generating it the first time."""
     OUT.mkdir(exist_ok=True)
     path = OUT / f"corpus-{count}-{seed}.jsonl"
-    if not path.exists():
-        generate.main(["--count", str(count), "--seed", str(seed), "--out", str(path)])
+    build_once(path, lambda part: generate.main(["--count", str(count), "--seed", str(seed), "--out", str(part)]))
+    return path
+
+
+def build_once(path: Path, build) -> Path:
+    """Make path with build(partial path) unless it exists; an interrupted build leaves no path to reuse."""
+    if path.exists():
+        return path
+    partial = path.with_name(path.name + ".partial")
+    if partial.is_dir():
+        shutil.rmtree(partial)
+    elif partial.exists():
+        partial.unlink()
+    build(partial)
+    partial.rename(path)
     return path
 
 

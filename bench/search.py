@@ -88,17 +88,18 @@ def prepare(count: int, out: Path = common.OUT) -> dict[str, Path]:
     corpus = common.corpus(count)
     paths = {"chancery": out / f"index-chancery-{count}", "export": out / f"export-{count}.jsonl",
              "plain": out / f"index-plain-facets-{count}", "fts5": out / f"fts5-{count}.db"}
-    if not list(paths["chancery"].glob("*.toc")):
-        subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", str(paths["chancery"]),
-                        str(corpus)], cwd=common.ROOT, check=True, capture_output=True)
-    if not paths["export"].exists():
-        with paths["export"].open("w", encoding="utf-8") as handle:
+    # Each built under a partial name and renamed when complete: a killed run is not reused.
+    common.build_once(paths["chancery"], lambda part: subprocess.run(
+        [sys.executable, "-m", "chancery", "index", "--index-dir", str(part), str(corpus)],
+        cwd=common.ROOT, check=True, capture_output=True))
+
+    def export(part: Path) -> None:
+        with part.open("w", encoding="utf-8") as handle:
             subprocess.run([sys.executable, "-m", "chancery", "export", "--index-dir", str(paths["chancery"])],
                            cwd=common.ROOT, check=True, stdout=handle)
-    if not list(paths["plain"].glob("*.toc")):
-        baselines.whoosh_index(paths["export"], paths["plain"], with_facets=True)
-    if not paths["fts5"].exists():
-        baselines.fts5_build(paths["export"], paths["fts5"])
+    common.build_once(paths["export"], export)
+    common.build_once(paths["plain"], lambda part: baselines.whoosh_index(paths["export"], part, with_facets=True))
+    common.build_once(paths["fts5"], lambda part: baselines.fts5_build(paths["export"], part))
     return paths
 
 
