@@ -85,7 +85,7 @@ def tokenize(text: str) -> list[Token]:
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str                 # person, country, mask, source
+    kind: str                 # person, country, mask, org, source
     value: str                # canonical name ("" for a mask)
     alias: str
     flag: str = ""            # "~" personal-name clash, "?" needs confirmation
@@ -179,6 +179,8 @@ def gazetteer() -> Gazetteer:
     places.load_countries(gaz)
     for phrase in data.lines("masks.txt"):
         gaz.add(phrase.strip(), Entry("mask", "", phrase.strip()))
+    for phrase in data.lines("organisations.txt"):
+        gaz.add(phrase.strip(), Entry("org", "", phrase.strip()))
     for row in data.table("sources.tsv"):
         for alias in [row["name"]] + data.split_list(row["aliases"]):
             gaz.add(alias, Entry("source", row["name"], alias))

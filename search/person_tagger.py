@@ -16,6 +16,8 @@ from functools import lru_cache
 from chancery.search import data
 
 MODEL_FILE = "person_tagger.json"
+LEXICON_FILE = "word_zipf.txt"
+NAMES_FILE = "census_names.txt"
 LABELS = ("B", "I", "O")
 PARTICLES = frozenset("van von der den de del della di da dos du la le al el bin ibn abu bint ben ter wa dal dalla "
                       "dello degli dei".split())
@@ -96,6 +98,22 @@ def features(tokens, i: int, text: str, previous: str, gaz, kinds: dict, first: 
         found += ["p-cap", "px3=" + prev[-3:]]
     for kind in kinds.get(low, ()):
         found.append("g=" + kind)
+    # How common the word is in lower case ("Interior" is common, "Shabazov" unknown) and
+    # whether it is a given name or a surname of a census.
+    common, names = buckets(LEXICON_FILE), buckets(NAMES_FILE)
+    found += ["zf=" + common.get(low, "0"), "cn=" + names.get(low, "-")]
+    if after is not None:
+        found += ["nzf=" + common.get(nxt, "0"), "ncn=" + names.get(nxt, "-")]
+    return found
+
+
+@lru_cache(maxsize=4)
+def buckets(name: str) -> dict[str, str]:
+    """Load a word-list file of "bucket<TAB>words" lines once: lower-cased word -> bucket."""
+    found = {}
+    for line in data.lines(name):
+        bucket, _, words = line.partition("\t")
+        found.update(dict.fromkeys(words.split(), bucket))
     return found
 
 

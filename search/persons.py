@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chancery.search import data, person_tagger
+from chancery.search.person_tagger import sentence_start
 
 # A lone surname from the tagger alone needs this margin (or a role word before it).
-MIN_SINGLE_SCORE = 12.0
+MIN_SINGLE_SCORE = 16.0
+# A word this common in lower case (Zipf, wordfreq) does not end a name unless it is a surname.
+COMMON_ZIPF = 4.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
 TAGGER_BIAS = 3.0
 BYLINE_RE = re.compile(r"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*$")
@@ -30,6 +33,9 @@ INLINE_BYLINE_RE = re.compile(r"^\s*((?:[A-Z][a-z'’.-]+\s+){1,3}[A-Z][a-z'’-
                               r"(?:,\s*[\w. ]+?)?\s+(?:\d{4}-\d\d-\d\d|\w{3,9}\.? \d{1,2}\b)")
 DATELINE_RE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[\w. ]+)?\s+(?:\d|\(|-|\w{3}\.?\s+\d)")
 POSSESSIVE_RE = re.compile(r"['’]s$")
+# What follows an age after a name's comma: "Ola Brekke, 37, was ..."
+AGE_FOLLOWERS = frozenset(", was is who and had has said died".split())
+INITIALS_RE = re.compile(r"^(?:[A-Z]\.)+$")
 ARTICLES = frozenset("le la les los las el il die der das de".split())
 NAME_GAPS = frozenset([" ", "-", "‐", "‑", "–"])
 ISO_DATE_RE = re.compile(r"\b((?:19|20)\d\d)-[01]\d-[0-3]\d\b")
@@ -133,8 +139,10 @@ def _not_a_person(m: Mention, tokens: list, text: str, gaz) -> bool:
     if m.rule == "byline":
         return False
     words = tokens[m.start:m.end]
-    if any(not t.key.replace("-", "").isalpha() or (t.text.isupper() and len(t.key) > 2) for t in words):
-        return True                                   # VMIG, No2, JOURNAL CONTENTS
+    if any(not t.key.replace("-", "").replace("'", "").isalpha() or (t.text.isupper() and len(t.key) > 2
+                                                                     and not INITIALS_RE.match(t.text))
+           for t in words):
+        return True                                   # VMIG, No2, JOURNAL CONTENTS (not O'Neill, P.V.)
     if m.start > 0 and tokens[m.start - 1].low in gaz.roles and tokens[m.start - 1].text[:1].isupper():
         return False
     # The name with the capitalised word before it, too ("Novo Selo" tagged as "Selo").
@@ -260,6 +268,8 @@ def _appositive(tokens: list, end: int, gaz, bare: bool = False) -> bool:
     after = [t.low for t in tokens[end:end + 5]]
     if after[:1] != [","] or len(after) < 3:
         return False
+    if bare and after[1].isdigit() and len(after[1]) <= 2 and after[2] in AGE_FOLLOWERS:
+        return True                                   # "Khaled Hijazi, 37, said"
     if after[1] in ("the", "a", "an"):
         return any(word in gaz.roles for word in after[2:])
     return bare and any(word in gaz.roles for word in after[1:3]) and "of" in after[2:]
@@ -293,15 +303,43 @@ def _tagged(tokens: list, text: str, gaz, skip: set[int]) -> list[Mention]:
         if start >= span.end:
             continue
         end = max(span.end, _name_end(tokens, start, gaz, text))
+        start = _initials_before(tokens, start, text, gaz)
         words = tokens[start:end]
-        if any(_not_name(t, gaz) for t in words) or not words[-1].text[:1].isupper() or _org_follows(tokens, end, gaz):
+        hyphened = end - start > 1 and text[words[-2].end:words[-1].start] != " "      # Kim Young-sam
+        if any(_not_name(t, gaz) for t in words) or not (words[-1].text[:1].isupper() or hyphened) \
+                or _org_follows(tokens, end, gaz):
             continue
-        if end - start == 1 and set(kinds.get(words[0].low, ())) & {"country", "source", "mask"}:
+        if end - start == 1 and set(kinds.get(words[0].low, ())) & {"country", "source", "mask", "org"}:
             continue
-        if words[0].low in ARTICLES or (start > 0 and tokens[start - 1].low in _cues()["not_before"]):
+        if words[0].low in ARTICLES or words[0].low in _cues()["not_before"] or (
+                start > 0 and tokens[start - 1].low in _cues()["not_before"]):
             continue                                  # Le Monde, Hurricane Edouard
+        if end - start > 1 and _common_word(words[-1].low):
+            continue                                  # Consumer Price Index, Creutzfeldt-Jakob Disease
         mentions.append(Mention(start, end, "tagger", round(span.score, 2)))
     return mentions
+
+
+def _initials_before(tokens: list, start: int, text: str, gaz) -> int:
+    """Return where a name begins once the initials before it are taken in: "P.V. Krishnamoorthy", "Franklin D."."""
+    i = start
+    while i > 0 and _is_initial(tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] in (" ", ". "):
+        i -= 1
+    if i < start and i > 0 and tokens[i - 1].text[:1].isupper() and tokens[i - 1].key.isalpha() \
+            and text[tokens[i - 1].end:tokens[i].start] == " " and not _not_name(tokens[i - 1], gaz) \
+            and not sentence_start(tokens, i - 1, text):
+        i -= 1                                        # the given name before a middle initial
+    return i
+
+
+def _common_word(low: str) -> bool:
+    """Tell whether a word is too common in lower case to end a name, unless it is a surname (Brown, Hall)."""
+    return float(person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_ZIPF \
+        and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
+
+
+def _is_initial(token) -> bool:
+    return bool(INITIALS_RE.match(token.text)) or token.initial
 
 
 def _spelling(text: str, tokens: list, m: Mention) -> str:

@@ -1,6 +1,7 @@
 """Train the person-name tagger from CoNLL-format files and write its weights as JSON.
 
   python -m chancery.search.train_persons --data DIR_OR_FILE [...] --out search/data/person_tagger.json
+  python -m chancery.search.train_persons --lexicon      (rebuild search/data/word_zipf.txt first)
 
 Each input holds one "token label" line per token (IOB1 or IOB2 labels, the label
 last; -DOCSTART- lines and blank lines split documents and sentences). Only PER
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import sys
 from pathlib import Path
@@ -21,6 +23,8 @@ from nltk.tag.perceptron import AveragedPerceptron
 from chancery.search import entities, person_tagger
 
 CONLL_SUFFIXES = {".conll", ".txt"}
+LEXICON_MIN_ZIPF = 2.5
+LEXICON_MAX_BUCKET = 6.0
 SEED = 7
 EPOCHS = 8
 MIN_WEIGHT = 0.01
@@ -112,6 +116,50 @@ def _dense(weights: dict, feats: list[str]) -> dict:
     return {f: [weights[f].get(label, 0.0) for label in person_tagger.LABELS] for f in feats if f in weights}
 
 
+def build_lexicon(out: Path) -> int:
+    """Write the Zipf-frequency buckets of common English words (wordfreq's large list); return the count."""
+    from importlib.metadata import version
+
+    import wordfreq                             # only needed to rebuild the file, not to run
+
+    by_bucket: dict[float, set[str]] = {}
+    for word, frequency in wordfreq.get_frequency_dict("en", wordlist="large").items():
+        zipf = math.log10(frequency * 1e9)
+        key = entities.fold(word).lower()
+        if zipf >= LEXICON_MIN_ZIPF and key.isalpha():
+            bucket = min(LEXICON_MAX_BUCKET, math.floor(zipf * 2) / 2)
+            by_bucket.setdefault(bucket, set()).add(key)
+    seen: set[str] = set()
+    lines = ["# Zipf frequency buckets (log10 per billion words) of English words in lower case, from",
+             f"# wordfreq {version('wordfreq')} (data CC BY-SA 4.0, Robyn Speer et al.): `python -m "
+             "chancery.search.train_persons --lexicon`.", "# A word is listed once, in its highest bucket."]
+    for bucket in sorted(by_bucket, reverse=True):
+        words = sorted(by_bucket[bucket] - seen)
+        seen |= by_bucket[bucket]
+        lines.append(f"{bucket:g}\t{' '.join(words)}")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(seen)
+
+
+def build_names(out: Path) -> int:
+    """Write the given names and the surnames by rank of the 1990 US census (the `names` package)."""
+    import names                                # only needed to rebuild the file, not to run
+
+    folder = Path(names.__file__).parent
+    read = [line.split()[0].lower() for line in (folder / "dist.male.first").read_text().splitlines()]
+    read += [line.split()[0].lower() for line in (folder / "dist.female.first").read_text().splitlines()]
+    given = set(read)
+    surnames = [line.split()[0].lower() for line in (folder / "dist.all.last").read_text().splitlines()]
+    lines = ["# Given names and surnames (by rank) of the 1990 US census, public domain, as shipped by the",
+             "# `names` package (MIT): `python -m chancery.search.train_persons --lexicon`. A given name is",
+             "# listed only as one."]
+    lines.append("given\t" + " ".join(sorted(given)))
+    for bucket, (low, high) in (("s1k", (0, 1000)), ("s10k", (1000, 10000)), ("s100k", (10000, None))):
+        lines.append(f"{bucket}\t" + " ".join(sorted(set(surnames[low:high]) - given)))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(given | set(surnames))
+
+
 def conll_files(paths: list[str]) -> list[Path]:
     """Expand folders into the CoNLL files they hold, in one order whatever the order given."""
     found = set()
@@ -124,11 +172,22 @@ def conll_files(paths: list[str]) -> list[Path]:
 def main(argv: list[str] | None = None) -> None:
     """Train from the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", nargs="+", required=True, help="CoNLL files or folders of them")
+    parser.add_argument("--data", nargs="+", help="CoNLL files or folders of them")
+    parser.add_argument("--lexicon", action="store_true",
+                        help=f"rebuild search/data/{person_tagger.LEXICON_FILE} (from wordfreq) and "
+                             f"{person_tagger.NAMES_FILE} (from names) instead of training")
     parser.add_argument("--out", default=str(person_tagger.data.path(person_tagger.MODEL_FILE)))
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
+    if args.lexicon:
+        count = build_lexicon(person_tagger.data.path(person_tagger.LEXICON_FILE))
+        print(f"wrote {count} words to {person_tagger.LEXICON_FILE}", file=sys.stderr)
+        count = build_names(person_tagger.data.path(person_tagger.NAMES_FILE))
+        print(f"wrote {count} names to {person_tagger.NAMES_FILE}", file=sys.stderr)
+        return
+    if not args.data:
+        parser.error("--data is required to train")
     files = conll_files(args.data)
     model = train(files, args.epochs, args.seed)
     model["trained_on"] = [{"file": f.name, "sha256": hashlib.sha256(f.read_bytes()).hexdigest()} for f in files]
