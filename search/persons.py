@@ -26,10 +26,12 @@ MIN_SINGLE_SCORE = 16.0
 COMMON_ZIPF = 4.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
 TAGGER_BIAS = 3.0
-BYLINE_RE = re.compile(r"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*$")
+NAME_PARTICLE = r"(?:(?:de|van|von|der|den|du|da|di|al|el|bin|le|la)\s+)?"
+BYLINE_RE = re.compile(rf"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+{NAME_PARTICLE}){{1,3}}[A-Z][\w'’-]+)\s*$")
 SIGN_OFF_RE = re.compile(r"(?:^|\s)--\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
 # A byline run into its dateline when a body's lines were joined: "Ingrid Halvorsen OSLO 1996-05-02 ..."
-INLINE_BYLINE_RE = re.compile(r"^\s*((?:[A-Z][a-z'’.-]+\s+){1,3}[A-Z][a-z'’-]+)\s+[A-Z][A-Z .'-]{2,}"
+INLINE_BYLINE_RE = re.compile(rf"^\s*((?:(?:[A-Z][a-z'’.-]+|(?:[A-Z]\.)+)\s+{NAME_PARTICLE}){{1,3}}[A-Z][a-z'’-]+)"
+                              r"\s+[A-Z][A-Z .'-]{2,}"
                               r"(?:,\s*[\w. ]+?)?\s+(?:\d{4}-\d\d-\d\d|\w{3,9}\.? \d{1,2}\b)")
 DATELINE_RE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[\w. ]+)?\s+(?:\d|\(|-|\w{3}\.?\s+\d)")
 POSSESSIVE_RE = re.compile(r"['’]s$")
@@ -115,8 +117,9 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
     if year is None:
         year = dateline_year(text)
     mentions = _gazetteer_mentions(matches)
+    surnamed = _surnamed_places(tokens, matches, text, gaz)
     taken = {i for m in matches if any(e.kind not in ("surname", "person") for e in m.entries)
-             for i in range(m.start, m.end)}
+             for i in range(m.start, m.end)} - surnamed
     taken |= {i for m in mentions for i in range(m.start, m.end)}
     # The tagger need not score words a gazetteer match or a rule has already placed, nor "The"
     # nor acronyms (dropped below anyway).
@@ -132,6 +135,21 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
                 taken |= span
     mentions.sort(key=lambda m: m.start)
     return _resolve(mentions, tokens, text, matches, gaz, year)
+
+
+def _surnamed_places(tokens: list, matches: list, text: str, gaz) -> set[int]:
+    """Return the tokens of one-word country names a given name stands before: "Neil Jordan", "Tony Paris"."""
+    given = person_tagger.buckets(person_tagger.NAMES_FILE)
+    matched = {i for m in matches for i in range(m.start, m.end)}
+    found = set()
+    for m in matches:
+        before = tokens[m.start - 1] if m.start > 0 else None
+        if (m.end - m.start == 1 and m.values("country") and not m.values("person") and before is not None
+                and tokens[m.start].spaced and m.start - 1 not in matched and before.text[:1].isupper()
+                and (before.key in gaz.given_names or given.get(before.low) == "given")
+                and not POSSESSIVE_RE.search(before.text) and not sentence_start(tokens, m.start - 1, text)):
+            found.add(m.start)
+    return found
 
 
 def _not_a_person(m: Mention, tokens: list, text: str, gaz) -> bool:
