@@ -23,7 +23,9 @@ from typing import NamedTuple
 
 from chancery.search import analysis, data
 
-WEIGHTS = {"strong": 1.0, "weak": 0.4}
+# A context cue (a casualty word) weighs as a weak one but cannot carry a topic alone: "killed
+# and injured" says people were hurt, not whether by an accident, an attack or a war.
+WEIGHTS = {"strong": 1.0, "weak": 0.4, "context": 0.4}
 TITLE_WEIGHT = 1.5
 LEAD_WEIGHT = 1.25
 LEAD_WORDS = 60
@@ -50,7 +52,7 @@ class Cue:
     phrase: str
     words: tuple          # stems, or lowercase word forms when exact
     mode: str             # exact (word forms), full (stems, stop words kept: counter-cues), content
-    strength: str         # strong, weak or not
+    strength: str         # strong, weak, context or not
 
 
 @dataclass
@@ -97,7 +99,7 @@ def taxonomy() -> Taxonomy:
         section = parser[slug]
         found.labels[slug] = section["label"]
         found.boosts[slug] = float(section.get("boost", "1.0"))
-        for strength in ("strong", "weak", "not"):
+        for strength in ("strong", "weak", "context", "not"):
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
                 if cue:
@@ -238,6 +240,8 @@ def tag(title: str, body: str) -> Tagged:
         value = scores.get(slug, 0.0)
         found = by_slug.get(slug, ())
         strong = any(hit.cue.strength == "strong" for hit in found)
+        if all(hit.cue.strength == "context" for hit in found):
+            continue
         if words > SHORT_WORDS and not strong and len({hit.cue.words for hit in found}) < MIN_WEAK_CUES:
             continue
         if value >= need and (words > SHORT_WORDS or value >= SHARE * top):

@@ -43,6 +43,29 @@ def test_topics(text, present, absent):
     ("Police fired tear gas at the marchers near the square.", "energy"),
     ("The travel ban on citizens of six nations was upheld.", "sanctions"),
     ("A heart attack killed the veteran actor at his home.", "terrorism"),
+    # Casualty words alone do not say what happened: an attack that killed and injured is no disaster.
+    ("Police said the attack left five people killed and twelve injured.", "disasters"),
+    ("The truck bomb explosion killed nine people at the checkpoint.", "disasters"),
+    ("The court overturned the ruling and ordered a retrial.", "disasters"),
+    ("Militants storm a police post near the border.", "disasters"),
+    ("The ruling party won by a landslide in the local elections.", "disasters"),
+    ("Consumer confidence rose for a third month as shoppers spent more.", "elections"),
+    ("The central bank governor said interest rates would stay on hold.", "elections"),
+    ("The Irish Republican Army declared a ceasefire.", "elections"),
+    ("Fighting flared in the Democratic Republic of Congo's eastern provinces.", "elections"),
+    ("The charity's vaccination campaign reached remote villages.", "elections"),
+    ("Children at the primary school planted trees.", "elections"),
+    ("She was nominated for an Oscar for the role.", "elections"),
+    ("Researchers found that fish oil and olive oil may help the heart.", "energy"),
+    ("The business climate improved as investors returned.", "energy"),
+    ("The launch of the space rocket was delayed by high winds.", "armed-conflict"),
+    ("The Air Force flew the medical team to the island.", "armed-conflict"),
+    ("The offensive remarks were removed from the site.", "armed-conflict"),
+    ("Private security guards were posted at the gate.", "trade"),
+    ("An inflatable boat carrying migrants capsized.", "trade"),
+    ("Palestinians in the West Bank marked the anniversary.", "trade"),
+    ("Jobless claims fell last week, the labour department said.", "territorial-disputes"),
+    ("Unemployment in the east has risen since German reunification.", "peace-process"),
 ])
 def test_stem_traps(text, slug):
     assert slug not in topics.find_topics(text)
@@ -56,6 +79,21 @@ def test_stem_traps(text, slug):
     ("The river flooded hundreds of homes and rescuers used boats.", "disasters"),
     ("The volcano erupted, sending ash over the airport.", "disasters"),
     ("Health officials reported an outbreak of cholera in the camps.", "health"),
+    ("A fire in a textile factory killed 14 workers and injured dozens.", "disasters"),
+    ("A bus overturned on a mountain road, killing nine passengers.", "disasters"),
+    ("The bridge collapsed during rush hour, and rescuers pulled survivors from the river.", "disasters"),
+    ("The prime minister lost a no-confidence vote.", "elections"),
+    ("The governor signed the bill into law.", "elections"),
+    ("The president nationalizes the national airline.", "trade"),
+    ("Regulators open an antitrust investigation into the search company.", "trade"),
+    ("Dock workers go on strike over pay.", "trade"),
+    ("The minimum wage rises by ten percent in January.", "trade"),
+    ("A rating agency cuts the country's credit rating to junk.", "trade"),
+    ("China lodges a formal protest with Japan over the visit.", "bilateral-relations"),
+    ("The two leaders discussed trade in a telephone conversation.", "bilateral-relations"),
+    ("The coast guard patrolled the exclusive economic zone after the fishing boats were seized.",
+     "territorial-disputes"),
+    ("Voters chose in a referendum on independence from the federation.", "territorial-disputes"),
 ])
 def test_real_senses(text, slug):
     assert slug in topics.find_topics(text)
@@ -67,6 +105,8 @@ def test_real_senses(text, slug):
     ("Quake shakes coastal towns", "Dozens of houses collapsed.", "disasters"),
     ("", "Refugees crossed into the neighbouring province overnight.", "humanitarian"),
     ("", "The central bank raised interest rates by half a point.", "trade"),
+    ("Leaders restart talks on reuniting the island", "The two leaders meet again to restart talks on reuniting "
+     "the divided island.", "peace-process"),
 ])
 def test_short_items_get_their_topic(title, body, slug):
     assert slug in topics.tag(title, body).topics
