@@ -295,7 +295,9 @@ def extract(title: str, body: str, year: int | None = None) -> Entities:
     tokens = tokenize(text)
     matches = _scan(tokens, gaz)
     people = persons.find(tokens, matches, text, gaz, year)
-    found = places.find(text, tokens, matches, gaz)
+    # A country word inside a person's name ("Neil Jordan") is no place.
+    named = {i for m in people if m.end - m.start > 1 for i in range(m.start, m.end)}
+    found = places.find(text, tokens, [m for m in matches if m.start not in named], gaz)
     tagged = topics.tag(title, body)
     evidence = persons.evidence(people, tokens, len(title))
     evidence += [_evidence("country", country, start, end, rule, len(title))

@@ -22,10 +22,12 @@ from chancery.search.person_tagger import sentence_start
 
 # A lone surname from the tagger alone needs this margin (or a role word before it).
 MIN_SINGLE_SCORE = 16.0
+MIN_SAID_SCORE = 4.0
 # A word this common in lower case (Zipf, wordfreq) does not end a name unless it is a surname.
 COMMON_ZIPF = 4.0
+COMMON_OPENER_ZIPF = 3.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
-TAGGER_BIAS = 3.0
+TAGGER_BIAS = 7.0
 NAME_PARTICLE = r"(?:(?:de|van|von|der|den|du|da|di|al|el|bin|le|la)\s+)?"
 BYLINE_RE = re.compile(rf"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+{NAME_PARTICLE}){{1,3}}[A-Z][\w'’-]+)\s*$")
 SIGN_OFF_RE = re.compile(r"(?:^|\s)--\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
@@ -57,7 +59,7 @@ class Mention:
 @lru_cache(maxsize=1)
 def _cues() -> dict[str, frozenset]:
     cues = data.ini("person_cues.ini")["cues"]
-    names = ("titles", "not_names", "not_before", "royal", "family_first")
+    names = ("titles", "not_names", "not_before", "royal", "family_first", "compound_suffixes")
     return {name: frozenset(cues.get(name, "").split()) for name in names}
 
 
@@ -161,6 +163,8 @@ def _not_a_person(m: Mention, tokens: list, text: str, gaz) -> bool:
                                                                      and not INITIALS_RE.match(t.text))
            for t in words):
         return True                                   # VMIG, No2, JOURNAL CONTENTS (not O'Neill, P.V.)
+    if len(words) > 1 and (_common_word(words[-1].low) or words[-1].low in _cues()["compound_suffixes"]):
+        return True                                   # Consumer Price Index, Dole Congress, Bentsen-era
     if m.start > 0 and tokens[m.start - 1].low in gaz.roles and tokens[m.start - 1].text[:1].isupper():
         return False
     # The name with the capitalised word before it, too ("Novo Selo" tagged as "Selo").
@@ -322,7 +326,8 @@ def _tagged(tokens: list, text: str, gaz, skip: set[int]) -> list[Mention]:
             continue
         end = max(span.end, _name_end(tokens, start, gaz, text))
         start = _initials_before(tokens, start, text, gaz)
-        words = tokens[start:end]
+        end = next((k + 1 for k in range(start, end - 1) if POSSESSIVE_RE.search(tokens[k].text)), end)
+        words = tokens[start:end]                     # Schindler's, not Schindler's List
         hyphened = end - start > 1 and text[words[-2].end:words[-1].start] != " "      # Kim Young-sam
         if any(_not_name(t, gaz) for t in words) or not (words[-1].text[:1].isupper() or hyphened) \
                 or _org_follows(tokens, end, gaz):
@@ -332,8 +337,6 @@ def _tagged(tokens: list, text: str, gaz, skip: set[int]) -> list[Mention]:
         if words[0].low in ARTICLES or words[0].low in _cues()["not_before"] or (
                 start > 0 and tokens[start - 1].low in _cues()["not_before"]):
             continue                                  # Le Monde, Hurricane Edouard
-        if end - start > 1 and _common_word(words[-1].low):
-            continue                                  # Consumer Price Index, Creutzfeldt-Jakob Disease
         mentions.append(Mention(start, end, "tagger", round(span.score, 2)))
     return mentions
 
@@ -378,6 +381,7 @@ def _resolve(mentions: list[Mention], tokens: list, text: str, matches: list, ga
                 fullest[key] = m
     by_key = {key: m.value for key, m in fullest.items()}
     surnames = {m.start: m for m in matches if m.end - m.start == 1 and (m.values("person") or m.values("surname"))}
+    firms = _firm_heads(tokens, gaz)
     kept = []
     for m in mentions:
         if m.rule != "gazetteer" and m.start in surnames and tokens[m.start].low in by_key:
@@ -393,12 +397,33 @@ def _resolve(mentions: list[Mention], tokens: list, text: str, matches: list, ga
             kept.append(m)
         elif known is not None:
             kept.append(known)
-        elif not _lone_given_name(tokens, m.start, gaz) and (
-                m.rule in ("role-cue", "byline") or (m.score or 0) >= MIN_SINGLE_SCORE):
+        elif m.rule == "byline" or not (_lone_given_name(tokens, m.start, gaz) or key in firms
+                                        or _common_opener(tokens, m, text)) and (
+                m.rule == "role-cue" or (m.score or 0) >= _single_need(tokens, m, gaz)):
             kept.append(m)
     kept += [found for match in surnames.values() if (found := _surname(match, tokens, by_key, year))]
     kept.sort(key=lambda m: m.start)
     return kept
+
+
+def _firm_heads(tokens: list, gaz) -> set[str]:
+    """Return the words the article also writes before an organisation word: "Amoco" of "Amoco Corp"."""
+    return {tokens[i].low for i in range(len(tokens) - 1)
+            if tokens[i + 1].key in gaz.org_words and tokens[i + 1].joined and tokens[i].text[:1].isupper()}
+
+
+def _common_opener(tokens: list, m: Mention, text: str) -> bool:
+    """Tell whether a lone word opening a sentence is a common word, not a surname ("Traders said")."""
+    low = tokens[m.start].low
+    return sentence_start(tokens, m.start, text) and float(
+        person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_OPENER_ZIPF \
+        and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
+
+
+def _single_need(tokens: list, m: Mention, gaz) -> float:
+    """Return the tagger margin a lone word needs: less before a reporting verb ("Borkus said")."""
+    said = m.end < len(tokens) and tokens[m.end].low in gaz.verbs and tokens[m.end].spaced
+    return MIN_SAID_SCORE if said else MIN_SINGLE_SCORE
 
 
 def _lone_given_name(tokens: list, i: int, gaz) -> bool:
