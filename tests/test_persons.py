@@ -243,3 +243,67 @@ def test_training_is_reproducible(tmp_path):
     path.write_text(CONLL, encoding="utf-8")
     first, second = train_persons.train([path], epochs=2), train_persons.train([path], epochs=2)
     assert first == second and first["labels"] == ["B", "I", "O"] and first["weights"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The report was signed by P.V. Raghunathan of the commission.", "P.V. Raghunathan"),
+    ("Critics quoted Franklin D. Marwick at length.", "Franklin D. Marwick"),
+    ("Police named the driver as Siobhan O'Rourke.", "Siobhan O'Rourke"),
+    ("The talks were chaired by Senator Alfonso D'Avila.", "Alfonso D'Avila"),
+    ("Seoul said Pak Chol-su had crossed the border.", "Pak Chol-su"),
+    ("The father, Teodor Vancheva, 52, was questioned by police.", "Teodor Vancheva"),
+    ("Hurricane forecaster Lixuan Obiang said the storm was weakening.", "Lixuan Obiang"),
+    ("The case against surgeon Renko Abilov was dropped.", "Renko Abilov"),
+    ("Crowds cheered the visiting composer Ilkka Vartiainen.", "Ilkka Vartiainen"),
+])
+def test_initials_apostrophes_hyphens_ages_and_lower_case_roles(text, expected):
+    assert expected in people(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Film director Neil Jordan said the script was ready.", "Neil Jordan"),
+    ("The coach, Wayne Jordan, said his players were tired.", "Wayne Jordan"),
+])
+def test_a_country_word_after_a_given_name_is_a_surname_not_a_place(text, expected):
+    found = entities.extract("", text)
+    assert expected in found.persons and "Jordan" not in found.countries
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Analysts at Goldman Sachs expect the rate to rise.", "Goldman Sachs"),
+    ("Shares of Eli Lilly rose after the ruling.", "Eli Lilly"),
+    ("Pirelli said its tyre sales fell.", "Pirelli"),
+    ("The Taleban said they had taken the town.", "Taleban"),
+    ("Korvex Corp reported a loss. Korvex said costs had risen.", "Korvex"),
+    ("Traders said the market was quiet.", "Traders"),
+    ("Officials blamed the Consumer Price Index for the rise.", "Consumer Price Index"),
+    ("The Kohl-era reforms were undone.", "Kohl-era"),
+    ("Halvorsen's Institute opened a new office.", "Halvorsen's Institute"),
+    ("Deliveries to Nordvik Oy resumed on Monday.", "Nordvik Oy"),
+    ("The daily Gazeta Sofiyska said the vote was rigged.", "Gazeta Sofiyska"),
+    ("Tourists flocked to Mentley Abbey on Sunday.", "Mentley Abbey"),
+])
+def test_firms_papers_and_places_that_look_like_names(text, absent):
+    assert absent not in people(text)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Title\n\nK.T. Raghavan\nJAKARTA 1996-12-06\nThe talks went on.", "K.T. Raghavan"),
+    ("Title\n\nGeert van Bemmel\nBRUSSELS 1996-08-22\nThe talks went on.", "Geert van Bemmel"),
+    ("K.T. Raghavan JAKARTA 1996-12-06 The talks went on.", "K.T. Raghavan"),
+])
+def test_bylines_with_initials_and_particles(body, expected):
+    assert expected in people(body)
+
+
+def test_a_lone_surname_before_a_reporting_verb_counts():
+    text = "Grain exports would double by 2000, Velikanov said on Monday."
+    assert "Velikanov" in people(text)
+
+
+def test_the_word_lists_load_once_as_buckets():
+    common = person_tagger.buckets(person_tagger.LEXICON_FILE)
+    names = person_tagger.buckets(person_tagger.NAMES_FILE)
+    assert float(common["minister"]) > float(common.get("halvorsen", "0"))
+    assert names["james"] == "given" and names["smith"] == "s1k"
+    assert person_tagger.buckets(person_tagger.LEXICON_FILE) is common
