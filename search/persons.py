@@ -211,8 +211,8 @@ def _name_end(tokens: list, start: int, gaz, text: str, limit: int = 4) -> int:
             k += 1                                    # van der Pas, bin Laden
         word = tokens[k]
         hyphenated = text[tokens[k - 1].end:word.start] != " "
-        if ((not word.text[:1].isupper() and not hyphenated) or not word.key.replace("'", "").isalpha() or _not_name(word, gaz)
-                or (word.text.isupper() and len(word.text) > 1 and not shouting)):
+        if ((not word.text[:1].isupper() and not hyphenated) or not word.key.replace("'", "").isalpha()
+                or _not_name(word, gaz) or (word.text.isupper() and len(word.text) > 1 and not shouting)):
             break
         j = k + 1
         if POSSESSIVE_RE.search(word.text):
