@@ -83,7 +83,7 @@ SCHEMAS = {
         "end": {"type": "integer", "description": "Character offset just past the span."},
         "text": {"type": "string"},
         "rule": {"type": "string", "description": "gazetteer, dateline, city, region, organisation, "
-                 "strong:<cue>, weak:<cue> ..."},
+                 "strong:<cue>, weak:<cue>, context:<cue> ..."},
         "score": {"type": "number", "nullable": True, "description": "A topic cue's weight where it stands."},
     }),
     "Explain": obj({

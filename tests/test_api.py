@@ -139,7 +139,7 @@ def test_explain_gives_spans_for_every_facet_value(client, article_id):
                 assert article[span["field"]][span["start"]:span["end"]] == span["text"]
     for slug, why in explain["topics"].items():
         assert why["score"] >= why["threshold"] and why["spans"], slug
-        assert all(span["rule"].split(":")[0] in ("strong", "weak") for span in why["spans"])
+        assert all(span["rule"].split(":")[0] in ("strong", "weak", "context") for span in why["spans"])
 
 
 @pytest.mark.parametrize("query, explained", [("", False), ("?explain=false", False), ("?explain=0", False),
