@@ -47,6 +47,7 @@ SHARE = 0.3                # a topic needs this share of the top topic's score (
 # story, "fuel" in a bombing): it needs a strong cue in the headline, or one in the lead that
 # the article takes up again, or two distinct cues in SPREAD_SENTENCES sentences or more.
 SPREAD_SENTENCES = 2
+LONG_SHARE = 0.4           # and, past SHORT_WORDS, this share of the top topic's score: less is a side issue
 # A report of talks lists the subjects the sides discussed, each often named once; it is one
 # whose bilateral-relations evidence starts in the headline or lead and weighs READOUT_SHARE
 # of the top topic's. There a subject named by a phrase, or by a word twice, counts.
@@ -291,7 +292,7 @@ def tag(title: str, body: str) -> Tagged:
             continue
         if longer and not _about(found, head_end, lead_end, starts, readout):
             continue
-        if value >= need and (readout or value >= SHARE * top):
+        if value >= need and (readout or value >= (LONG_SHARE if longer else SHARE) * top):
             result.topics.append(slug)
             result.scores[slug] = value
             result.hits[slug] = by_slug[slug]

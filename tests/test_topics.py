@@ -219,3 +219,14 @@ def test_each_tag_is_explained_by_spans_of_its_text():
 def test_labels_cover_the_contract():
     assert topics.topic_label("elections") == "Elections, constitutions and governance"
     assert topics.topic_label("no-such-topic") is None
+
+
+def test_a_side_issue_of_a_long_story_is_dropped():
+    # Health comes up in two sentences, but the story is about the company's results.
+    body = ("The carmaker's quarterly profit rose 20 percent and its shares jumped on the stock exchange. "
+            + WIRE_FILLER[:600] + "Sales and revenue beat forecasts, analysts said. The company also runs a hospital. "
+            + "Doctors there treated patients. "
+            + WIRE_FILLER[600:] + "Its clinics treated more patients. Investors expect higher dividends and earnings. ")
+    tagged = topics.tag("Carmaker profit jumps as sales beat forecasts", body)
+    assert "trade" in tagged.topics
+    assert "health" not in tagged.topics
