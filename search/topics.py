@@ -9,11 +9,13 @@ strong cue weighing more than a weak one and a cue in the title or the lead more
 further down; the article gets the topic when the score passes a threshold that grows with
 the article's length and the topic holds a fair share of the article's evidence, so a
 one-line item gets its topic and a long article is not tagged with every passing word.
+A longer article must moreover be about the topic: named in its headline, in its lead and
+again, or spread over its sentences; a report of talks keeps each subject it names outright.
 """
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,10 +42,21 @@ LONG_THRESHOLD = 1.0
 LONG_WORDS = 1000
 GROWTH = 0.5               # threshold added per doubling of length past LONG_WORDS
 MIN_WEAK_CUES = 3          # weak-only evidence in a longer article: three distinct weak cues
-SHARE = 0.3                # in a short item a topic needs this share of the top topic's score
+SHARE = 0.3                # a topic needs this share of the top topic's score (not in a report of talks)
+# A longer article must be about a topic, not name it in passing (a "campaign stop" in a war
+# story, "fuel" in a bombing): it needs a strong cue in the headline, or one in the lead that
+# the article takes up again, or two distinct cues in SPREAD_SENTENCES sentences or more.
+SPREAD_SENTENCES = 2
+LONG_SHARE = 0.4           # and, past SHORT_WORDS, this share of the top topic's score: less is a side issue
+# A report of talks lists the subjects the sides discussed, each often named once; it is one
+# whose bilateral-relations evidence starts in the headline or lead and weighs READOUT_SHARE
+# of the top topic's. There a subject named by a phrase, or by a word twice, counts.
+READOUT_TOPIC = "bilateral-relations"
+READOUT_SHARE = 0.5
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 QUOTED_RE = re.compile(r'^"(.*)"$')
 SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
+CLAUSE_BREAK_RE = re.compile(r"[,;:!?()\n]|\.(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,8 @@ def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[
                 if length > 1 and tuple(keys[i:i + length]) != cue.words:
                     continue
                 start, end = sequence[i].start, sequence[i + length - 1].end
+                if length > 1 and CLAUSE_BREAK_RE.search(text, sequence[i].end, sequence[i + length - 1].start):
+                    continue          # "aid, the agency said" is no "aid agency"
                 if cue.strength == "not":
                     counters.append((cue.slug, start, end))
                     continue
@@ -221,11 +236,39 @@ class Tagged:
     hits: dict = field(default_factory=dict)       # slug -> [Hit]
 
 
+def _sentence_starts(body: str) -> list[int]:
+    return [0] + [match.end() for match in SENTENCE_END_RE.finditer(body)]
+
+
+def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], readout: bool) -> bool:
+    """Say whether a longer article is about a topic: named in the headline, in the lead and again, or spread."""
+    found = [hit for hit in found if hit.cue.strength != "context"]
+    strong = [hit for hit in found if hit.cue.strength == "strong"]
+    if any(hit.field == "title" or hit.start < head_end for hit in strong):
+        return True
+    sentences = {-1 if hit.field == "title" else bisect_right(starts, hit.start) for hit in found}
+    cues = {hit.cue.words for hit in found}
+    if any(hit.start < lead_end for hit in strong):
+        return len(cues) >= 2 or len(sentences) >= 2
+    if readout and (any(len(hit.cue.words) > 1 for hit in strong)
+                    or len({bisect_right(starts, hit.start) for hit in strong}) >= 2):
+        return True
+    return len(cues) >= 2 and len(sentences) >= SPREAD_SENTENCES
+
+
+def _readout(by_slug: dict, scores: dict, lead_end: int) -> bool:
+    """Say whether an article reports talks: bilateral relations named in its headline or lead, and weighing."""
+    found = by_slug.get(READOUT_TOPIC, ())
+    return scores.get(READOUT_TOPIC, 0.0) >= READOUT_SHARE * max(scores.values(), default=0.0) and any(
+        hit.cue.strength == "strong" and (hit.field == "title" or hit.start < lead_end) for hit in found)
+
+
 def tag(title: str, body: str) -> Tagged:
     """Return the topics of an article with the evidence for each."""
     # An item without a title has its first sentence for a headline.
     head_end = 0 if title.strip() else _first_sentence_end(body)
-    hits = _hits(title, "title", 0) + _hits(body, "body", _lead_end(body), head_end)
+    lead_end = _lead_end(body)
+    hits = _hits(title, "title", 0) + _hits(body, "body", lead_end, head_end)
     by_slug: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
@@ -235,16 +278,21 @@ def tag(title: str, body: str) -> Tagged:
     words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
     need = threshold(words)
     top = max(scores.values(), default=0.0)
+    starts = _sentence_starts(body)
+    longer = words > SHORT_WORDS
+    readout = longer and _readout(by_slug, scores, lead_end)
     result = Tagged(threshold=need)
     for slug in taxonomy().labels:
         value = scores.get(slug, 0.0)
         found = by_slug.get(slug, ())
-        strong = any(hit.cue.strength == "strong" for hit in found)
         if all(hit.cue.strength == "context" for hit in found):
             continue
-        if words > SHORT_WORDS and not strong and len({hit.cue.words for hit in found}) < MIN_WEAK_CUES:
+        if longer and not any(hit.cue.strength == "strong" for hit in found) and len(
+                {hit.cue.words for hit in found if hit.cue.strength == "weak"}) < MIN_WEAK_CUES:
             continue
-        if value >= need and (words > SHORT_WORDS or value >= SHARE * top):
+        if longer and not _about(found, head_end, lead_end, starts, readout):
+            continue
+        if value >= need and (readout or value >= (LONG_SHARE if longer else SHARE) * top):
             result.topics.append(slug)
             result.scores[slug] = value
             result.hits[slug] = by_slug[slug]

@@ -134,12 +134,58 @@ def test_weak_words_do_not_tag_a_longer_article(passing, slug):
 
 
 @pytest.mark.parametrize("passing, slug", [
-    # ... but a topic named outright in a readout of talks is one of the topics discussed.
-    ("The ministers also discussed sanctions on the regime. ", "sanctions"),
+    # ... but in a report of talks a subject named outright, by a phrase, is one of those discussed.
+    ("The ministers also discussed an asset freeze on the regime. ", "sanctions"),
     ("They condemned the terrorist attack in the capital. ", "terrorism"),
 ])
 def test_a_named_topic_counts_in_a_readout(passing, slug):
-    assert slug in topics.tag("Ministers meet", MIDDLE_FILLER + passing + MIDDLE_FILLER).topics
+    assert slug in topics.tag("Foreign ministers hold talks", MIDDLE_FILLER + passing + MIDDLE_FILLER).topics
+
+
+# A wire story of a few hundred words: who, where and when, with nothing topical in it.
+WIRE_FILLER = ("The spokesman spoke to reporters outside the building on Tuesday afternoon. "
+               "He said more details would be given later in the week. "
+               "Local newspapers carried the news on their front pages. "
+               "A second statement was expected after the weekend, officials said. ") * 5
+
+
+@pytest.mark.parametrize("title, passing, slug", [
+    # One passing word deep in a longer story is not what the story is about.
+    ("Troops push into the hills", "The governor's campaign stop in the town was cancelled. ", "elections"),
+    ("Bomb wrecks a market in the north", "Police said two fuel tankers parked nearby were not hit. ", "energy"),
+    ("Bomb wrecks a bus station in the north", "Shopkeepers blamed years of austerity for the empty stalls. ", "trade"),
+    ("Beauty queen flies home", "Miss Universe said she missed her family. ", "disasters"),
+    ("Player banned for a year", "He was expelled from his school after the game. ", "bilateral-relations"),
+    ("Minister opens a bridge", "The president, the prime minister and the party leader cut the ribbon. ", "elections"),
+    ("Envoy thanks the hosts", "The delegation praised the economic aid, the agency said. ", "humanitarian"),
+])
+def test_a_passing_mention_does_not_tag_a_wire_story(title, passing, slug):
+    body = ("Officials arrived in the capital on Monday for a meeting. " + WIRE_FILLER[:600] + passing
+            + WIRE_FILLER[600:])
+    assert slug not in topics.tag(title, body).topics
+
+
+@pytest.mark.parametrize("title, lead, later, slug", [
+    # A story about a topic names it in the headline, or in the lead and again further down ...
+    ("Crude climbs on supply fears", "Oil prices rose for a third day on Tuesday. ",
+     "Traders said crude stocks were low. ", "energy"),
+    ("Company results beat forecasts", "The carmaker's quarterly profit rose 20 percent. ",
+     "Shares in the company rose 5 percent on the stock exchange. ", "trade"),
+    # ... or it keeps coming back to it through the body.
+    ("Officials meet in the capital", "", "Thousands of refugees reached the border camps. Aid agencies said the "
+     "displaced people needed shelter before winter. ", "humanitarian"),
+    ("Police detain dozens", "", "Rights groups said detainees were tortured. Amnesty International called for an "
+     "inquiry into the torture claims. ", "human-rights"),
+])
+def test_a_wire_story_about_a_topic_keeps_it(title, lead, later, slug):
+    body = lead + WIRE_FILLER[:600] + later + WIRE_FILLER[600:]
+    assert slug in topics.tag(title, body).topics
+
+
+def test_a_lone_word_in_a_report_of_talks_does_not_tag():
+    body = ("The foreign minister held talks with his counterpart on Monday. " + WIRE_FILLER
+            + "Both sides spoke of their sovereignty over the fishing grounds. " + WIRE_FILLER)
+    assert "territorial-disputes" not in topics.tag("Foreign ministers meet", body).topics
 
 
 def test_long_article_about_a_topic_keeps_it():
@@ -173,3 +219,14 @@ def test_each_tag_is_explained_by_spans_of_its_text():
 def test_labels_cover_the_contract():
     assert topics.topic_label("elections") == "Elections, constitutions and governance"
     assert topics.topic_label("no-such-topic") is None
+
+
+def test_a_side_issue_of_a_long_story_is_dropped():
+    # Health comes up in two sentences, but the story is about the company's results.
+    body = ("The carmaker's quarterly profit rose 20 percent and its shares jumped on the stock exchange. "
+            + WIRE_FILLER[:600] + "Sales and revenue beat forecasts, analysts said. The company also runs a hospital. "
+            + "Doctors there treated patients. "
+            + WIRE_FILLER[600:] + "Its clinics treated more patients. Investors expect higher dividends and earnings. ")
+    tagged = topics.tag("Carmaker profit jumps as sales beat forecasts", body)
+    assert "trade" in tagged.topics
+    assert "health" not in tagged.topics
