@@ -3,8 +3,8 @@
 Four sources of mentions, strongest first: the gazetteer (canonical names and aliases
 of known people), a byline (a name alone on the first line above a dateline), role
 cues ("Finance Minister X", "X, the central bank governor", "X said" after a known
-given name: search.person_rules) and the trained tagger (search.person_tagger). Honorifics and titles are
-cut off a mention; organisations, places and buildings are dropped. A later mention
+given name: search.person_rules) and the trained tagger (search.person_tagger).
+Honorifics and titles are cut off a mention; organisations, places and buildings are dropped. A later mention
 ("Mr. Halvorsen", "Halvorsen said") is resolved to the fullest name of the article
 with that surname, else to the gazetteer person of the article's year (the
 Stoltenberg of 1987 is Thorvald, of 2015 Jens), else kept as it stands when the
