@@ -72,6 +72,13 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
     taken = {i for m in matches if any(e.kind not in ("surname", "person") for e in m.entries)
              for i in range(m.start, m.end)} - surnamed
     taken |= {i for m in mentions for i in range(m.start, m.end)}
+    # An organisation's name runs on over the capitalised words after it ("Drexel Burnham Lambert").
+    for m in matches:
+        i = m.end
+        while any(e.kind == "org" for e in m.entries) and i < len(tokens) and tokens[i].joined \
+                and tokens[i].text[:1].isupper():
+            taken.add(i)
+            i += 1
     # The tagger need not score words a gazetteer match or a rule has already placed, nor "The"
     # nor acronyms (dropped below anyway).
     ruled = byline(tokens, text, gaz) + role_mentions(tokens, text, gaz)

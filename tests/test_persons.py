@@ -282,6 +282,7 @@ def test_a_country_word_after_a_given_name_is_a_surname_not_a_place(text, expect
     ("Deliveries to Nordvik Oy resumed on Monday.", "Nordvik Oy"),
     ("The daily Gazeta Sofiyska said the vote was rigged.", "Gazeta Sofiyska"),
     ("Tourists flocked to Mentley Abbey on Sunday.", "Mentley Abbey"),
+    ("An analyst at Drexel Burnham Lambert said the bid was fair.", "Lambert"),
 ])
 def test_firms_papers_and_places_that_look_like_names(text, absent):
     assert absent not in people(text)
