@@ -105,9 +105,13 @@ class Match:
 
     def values(self, kind: str) -> list[str]:
         """Return the canonical values of one kind, unless the span is masked."""
-        if any(entry.kind == "mask" for entry in self.entries):
-            return []
-        return _unique(entry.value for entry in self.entries if entry.kind == kind)
+        found: list[str] = []
+        for entry in self.entries:            # a plain loop: called for every match, mostly of one entry
+            if entry.kind == "mask":
+                return []
+            if entry.kind == kind and entry.value not in found:
+                found.append(entry.value)
+        return found
 
 
 @dataclass
