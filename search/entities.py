@@ -57,18 +57,21 @@ class Token:
 
 
 @lru_cache(maxsize=200_000)
-def _lower(key: str) -> str:
-    return key.lower()
+def _keys(word: str) -> tuple[str, str]:
+    """Return the matching key of a token's text and that key lower-cased."""
+    key = word if word == "," else fold(POSSESSIVE_RE.sub("", word) if "'" in word or "’" in word else word)
+    return key, key.lower()
 
 
 def tokenize(text: str) -> list[Token]:
     """Split text into name-matching tokens, noting what separates each from the last."""
     tokens: list[Token] = []
+    append = tokens.append
+    previous = None
     last_end = 0
     for match in TOKEN_RE.finditer(text):
         word = match.group()
         start, end = match.span()
-        previous = tokens[-1] if tokens else None
         if previous is None:
             joined = spaced = False
         elif start - last_end == 1 and text[last_end] == " ":
@@ -77,8 +80,9 @@ def tokenize(text: str) -> list[Token]:
             gap = text[last_end:start]
             joined = bool(JOINABLE_RE.match(gap)) or (previous.initial and gap.strip() == ".")
             spaced = gap.isspace()
-        key = word if word == "," else fold(POSSESSIVE_RE.sub("", word) if "'" in word or "’" in word else word)
-        tokens.append(Token(word, key, start, end, joined, spaced, _lower(key)))
+        key, low = _keys(word)
+        previous = Token(word, key, start, end, joined, spaced, low)
+        append(previous)
         last_end = end
     return tokens
 
@@ -101,9 +105,13 @@ class Match:
 
     def values(self, kind: str) -> list[str]:
         """Return the canonical values of one kind, unless the span is masked."""
-        if any(entry.kind == "mask" for entry in self.entries):
-            return []
-        return _unique(entry.value for entry in self.entries if entry.kind == kind)
+        found: list[str] = []
+        for entry in self.entries:            # a plain loop: called for every match, mostly of one entry
+            if entry.kind == "mask":
+                return []
+            if entry.kind == kind and entry.value not in found:
+                found.append(entry.value)
+        return found
 
 
 @dataclass
@@ -232,7 +240,8 @@ def _scan(tokens: list[Token], gaz: Gazetteer) -> list[Match]:
     matches: list[Match] = []
     i = 0
     while i < len(tokens):
-        best = _longest(tokens, i, gaz)
+        # Most tokens start no name: one look-up settles them without a search.
+        best = _longest(tokens, i, gaz) if tokens[i].low in gaz.trie else None
         if best:
             matches.append(best)
             i = best.end

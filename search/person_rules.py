@@ -164,12 +164,14 @@ def org_follows(tokens: list, end: int, gaz) -> bool:
 def role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
     """Find names after a capitalised title or role ("Finance Minister Ola Berg") or before a comma + role."""
     mentions = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if not token.text[:1].isupper():
-            i += 1
+    # Only a capitalised word can start a name: visit those, and find commas by set look-ups.
+    capitals = [k for k, t in enumerate(tokens) if t.text[:1].isupper()]
+    commas = {k for k, t in enumerate(tokens) if t.text == ","}
+    resume = 0                                    # the end of the last name found
+    for i in capitals:
+        if i < resume:
             continue
+        token = tokens[i]
         before = tokens[i - 1] if i > 0 else None
         # "Finance Minister Ola Brekke", "a spokeswoman, Marisol Quintero,"
         after_role = before is not None and before.low in gaz.roles and before.text[:1].isupper() and token.joined
@@ -179,24 +181,23 @@ def role_mentions(tokens: list, text: str, gaz) -> list[Mention]:
             end = name_end(tokens, i, gaz, text)
             if end > i:
                 mentions.append(Mention(i, end, "role-cue"))
-                i = end
+                resume = end
                 continue
         # Only a word with a cue in reach can start such a name: skip the rest cheaply.
-        cue_near = token.key in gaz.given_names or (before is not None and before.low in gaz.roles) or any(
-            t.text == "," for t in tokens[i + 1:i + 5])
+        cue_near = token.key in gaz.given_names or (before is not None and before.low in gaz.roles) or (
+            not commas.isdisjoint(range(i + 1, i + 5)))
         if cue_near and token.key.isalpha() and not not_name(token, gaz):
             end = name_end(tokens, i, gaz, text, limit=3)
             if appositive(tokens, end, gaz, bare=end - i > 1) and (end - i > 1 or not token.low.endswith("ly")):
                 mentions.append(Mention(i, end, "role-cue"))      # Halvorsen, the chief negotiator,
-                i = end
+                resume = end
                 continue
             # A known given name may stand before a reporting verb; another word needs a role before it.
             if end - i >= 2 and (in_role_context(tokens, i, end, gaz) if token.key in gaz.given_names
                                  else i > 0 and tokens[i - 1].low in gaz.roles):
                 mentions.append(Mention(i, end, "role-cue"))
-                i = end
+                resume = end
                 continue
-        i += 1
     return mentions
 
 

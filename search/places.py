@@ -266,15 +266,17 @@ def _best(candidates: list[City], named: set) -> City | None:
 def _cities(text: str, tokens: list, covered: set, named: set, gaz, table: Places) -> list:
     """Find cities and regions in running text that clearly stand for one country."""
     found = []
-    i = 0
-    while i < len(tokens):
-        hit = None if i in covered else _place_at(tokens, i, table)
+    # Only a capitalised first word of some place can start one: try those, left to right.
+    first_words = table.first_words
+    starts = [k for k, token in enumerate(tokens) if token.low in first_words and token.capitalized]
+    resume = 0                                                     # where the next place may start
+    for i in starts:
+        hit = None if i < resume or i in covered else _place_at(tokens, i, table)
         if hit is None:
-            i += 1
             continue
         end, kind, value = hit
         if _part_of_name(tokens, i, end, gaz, table) or _after_name_word(text, tokens, i, table):
-            i = end
+            resume = end
             continue
         region = _region_after(tokens, end, table)
         country, rule, stop = None, kind, end
@@ -291,7 +293,7 @@ def _cities(text: str, tokens: list, covered: set, named: set, gaz, table: Place
                 country = _resolve(" ".join(t.text for t in tokens[i:end]), None, named, table)
         if country:
             found.append((country, tokens[i].start, tokens[stop - 1].end, rule))
-        i = stop
+        resume = stop
     return found
 
 
@@ -299,11 +301,13 @@ def _place_at(tokens: list, i: int, table: Places):
     """Return (end, "city"|"region", value) for the longest place name starting at token i."""
     if not tokens[i].capitalized or tokens[i].low not in table.first_words:
         return None
-    for length in range(min(table.longest, len(tokens) - i), 0, -1):
+    # The longest run of joined, capitalised words (or particles) bounds the name.
+    run, limit = 1, min(table.longest, len(tokens) - i)
+    while run < limit and tokens[i + run].joined and (tokens[i + run].capitalized
+                                                      or tokens[i + run].low in ("de", "la", "al", "el")):
+        run += 1
+    for length in range(run, 0, -1):
         span = tokens[i:i + length]
-        if any(not t.joined for t in span[1:]) or not all(t.capitalized or t.low in ("de", "la", "al", "el")
-                                                          for t in span):
-            continue
         words = tuple(t.low for t in span)
         if words in table.regions:
             return i + length, "region", table.regions[words]

@@ -15,7 +15,7 @@ again, or spread over its sentences; a report of talks keeps each subject it nam
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -130,59 +130,90 @@ def topic_label(slug: str) -> str | None:
     return taxonomy().labels.get(slug)
 
 
-def _words(text: str, keep_stops: bool = False) -> list[Word]:
-    stops = analysis.stopwords()
-    stem = analysis.cached_stem
-    lowered = text.lower()
-    if len(lowered) != len(text):                  # a letter whose lower case is longer: keep offsets
-        lowered = "".join(ch.lower()[:1] for ch in text)
-    words = []
-    for match in WORD_RE.finditer(lowered):
-        form = match.group()
-        if not form.isascii():
-            form = form.replace("’", "'").translate(analysis.accent_map)
+# Bounded like analysis.cached_stem: emptied when full.
+READING_CACHE_SIZE = 100_000
+_READINGS: dict[str, tuple[str, str, bool]] = {}
+
+
+def _reading(raw: str) -> tuple[str, str, bool]:
+    """Return a lowercase word's folded form, its stem (a stop word is its own) and whether it is a stop word."""
+    found = _READINGS.get(raw)
+    if found is None:
+        form = raw if raw.isascii() else raw.replace("’", "'").translate(analysis.accent_map)
         base = form[:-2] if form[-2:] == "'s" else form
-        if base not in stops:
-            words.append(Word(form, stem(base), match.start(), match.end()))
-        elif keep_stops:
-            words.append(Word(form, base, match.start(), match.end()))     # a stop word is its own stem
+        stop = base in analysis.stopwords()
+        if len(_READINGS) >= READING_CACHE_SIZE:
+            _READINGS.clear()
+        found = _READINGS[raw] = (form, base if stop else analysis.cached_stem(base), stop)
+    return found
+
+
+def _lowered(text: str) -> str:
+    """Lower-case a text, keeping every character's offset."""
+    lowered = text.lower()
+    if len(lowered) != len(text):                  # a letter whose lower case is longer
+        lowered = "".join(ch.lower()[:1] for ch in text)
+    return lowered
+
+
+def _words(text: str, keep_stops: bool = False) -> list[Word]:
+    words = []
+    for match in WORD_RE.finditer(_lowered(text)):
+        form, key, stop = _reading(match.group())
+        if keep_stops or not stop:
+            words.append(Word(form, key, match.start(), match.end()))
     return words
 
 
 def _hits(text: str, field_name: str, lead_end: int, head_end: int = 0) -> list[Hit]:
     """Find every cue and counter-cue in one field; drop cues a counter-cue overlaps."""
     by_first = taxonomy().by_first
-    words = _words(text, keep_stops=True)
     stops = analysis.stopwords()
-    forms = [w[0] for w in words]
-    stems = [w[1] for w in words]
-    content = [w for w in words if w[1] not in stops]
-    found, counters = [], []
-    for sequence, keys, mode in ((words, forms, "exact"), (words, stems, "full"),
-                                 (content, [w[1] for w in content], "content")):
+    lowered = _lowered(text)
+    # Words as parallel lists of plain values, and offsets only up to the last cue: a Word
+    # (and a regex match) for every word cost half of the tagging.
+    raws = WORD_RE.findall(lowered)
+    readings = [_READINGS.get(raw) or _reading(raw) for raw in raws]
+    forms = [r[0] for r in readings]
+    stems = [r[1] for r in readings]
+    content = [i for i, stem in enumerate(stems) if stem not in stops]
+    matched = []                              # (cue, index of its first word, of its last word)
+    for keys, positions, mode in ((forms, None, "exact"), (stems, None, "full"),
+                                  ([stems[i] for i in content], content, "content")):
         cues = by_first[mode]
         for i in [i for i, key in enumerate(keys) if key in cues]:
             for cue in cues[keys[i]]:
                 length = len(cue.words)
                 if length > 1 and tuple(keys[i:i + length]) != cue.words:
                     continue
-                start, end = sequence[i].start, sequence[i + length - 1].end
-                if length > 1 and CLAUSE_BREAK_RE.search(text, sequence[i].end, sequence[i + length - 1].start):
-                    continue          # "aid, the agency said" is no "aid agency"
-                if cue.strength == "not":
-                    counters.append((cue.slug, start, end))
-                    continue
-                place = (TITLE_WEIGHT if field_name == "title" or start < head_end
-                         else LEAD_WEIGHT if start < lead_end else 1.0)
-                found.append(Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place))
-    if not counters:
-        return found
-    starts = [w.start for w in words]
-    cancelled = defaultdict(set)              # slug -> indexes of the words a counter-cue covers
-    for slug, start, end in counters:
-        cancelled[slug].update(range(bisect_left(starts, start), bisect_left(starts, end)))
-    return [hit for hit in found
-            if cancelled[hit.cue.slug].isdisjoint(range(bisect_left(starts, hit.start), bisect_left(starts, hit.end)))]
+                last = i + length - 1
+                matched.append((cue, i, last) if positions is None else (cue, positions[i], positions[last]))
+    if not matched:
+        return []
+    starts = _starts(lowered, raws, max(last for _, _, last in matched) + 1)
+    found, cancelled = [], defaultdict(set)  # slug -> indexes of the words a counter-cue covers
+    for cue, first, last in matched:
+        if last > first and CLAUSE_BREAK_RE.search(text, starts[first] + len(raws[first]), starts[last]):
+            continue                          # "aid, the agency said" is no "aid agency"
+        if cue.strength == "not":
+            cancelled[cue.slug].update(range(first, last + 1))
+            continue
+        start, end = starts[first], starts[last] + len(raws[last])
+        place = (TITLE_WEIGHT if field_name == "title" or start < head_end
+                 else LEAD_WEIGHT if start < lead_end else 1.0)
+        found.append((Hit(cue, field_name, start, end, WEIGHTS[cue.strength] * place), first, last))
+    return [hit for hit, first, last in found if cancelled[hit.cue.slug].isdisjoint(range(first, last + 1))]
+
+
+def _starts(text: str, raws: list[str], count: int) -> list[int]:
+    """Return the offsets of the first count words that WORD_RE.findall found in a text."""
+    starts, position = [], 0
+    for raw in raws[:count]:
+        # What lies between two words cannot start one, so the next occurrence is the word.
+        position = text.find(raw, position)
+        starts.append(position)
+        position += len(raw)
+    return starts
 
 
 def _lead_end(body: str) -> int:

@@ -230,3 +230,23 @@ def test_a_side_issue_of_a_long_story_is_dropped():
     tagged = topics.tag("Carmaker profit jumps as sales beat forecasts", body)
     assert "trade" in tagged.topics
     assert "health" not in tagged.topics
+
+
+@pytest.mark.parametrize("text", ["The talks' end: talks, then talk's end.", "Ãbc ab abc, Zürich’s 20 ab_c",
+                                  "", "  -- ", "ceasefire ceasefire cease fire"])
+def test_word_offsets_found_by_search_are_the_regex_matches(text):
+    lowered = topics._lowered(text)
+    raws = topics.WORD_RE.findall(lowered)
+    expected = [match.start() for match in topics.WORD_RE.finditer(lowered)]
+    assert topics._starts(lowered, raws, len(raws)) == expected
+    assert topics._starts(lowered, raws, 2) == expected[:2]
+
+
+def test_word_readings_fold_stem_and_mark_stop_words_and_their_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(topics, "READING_CACHE_SIZE", 2)
+    monkeypatch.setattr(topics, "_READINGS", {})
+    stem = topics.analysis.stem
+    assert [topics._reading(raw) for raw in ("the", "ceasefire’s", "négociations", "talks")] == [
+        ("the", "the", True), ("ceasefire's", stem("ceasefire"), False),
+        ("negociations", stem("negociations"), False), ("talks", stem("talks"), False)]
+    assert len(topics._READINGS) <= 2
