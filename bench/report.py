@@ -121,8 +121,30 @@ def render(results_dir: Path) -> str:
     relevance = found.get(("relevance", "ir"))
     if relevance:
         lines += _relevance(relevance)
+    for (name, size), entry in sorted(found.items()):
+        if name == "extract":
+            lines += _extract(size, entry)
     lines += _quality(found.get(("quality", "dev")))
     return "\n".join(lines) + "\n"
+
+
+def _extract(size: str, entry: dict) -> list[str]:
+    """Render the extraction speed of `python -m bench.extract`, with its baseline when there is one."""
+    f = entry["figures"]
+    lines = [f"## Entity extraction speed, one core, {size} articles ({_machine(entry)})", "",
+             f"CPU time, best of 3 rounds, {f['shipped']['words_per_article']} words an article; "
+             f"target ≥ {f['target_articles_per_s']} articles of ~400 words a second.", "",
+             "| run | articles/s | words/s | without the tagger, articles/s |", "|---|---|---|---|"]
+    runs = [("this commit", f)] + ([(f"baseline `{f['baseline'].get('checkout', '?')}`", f["baseline"])]
+                                   if "baseline" in f else [])
+    for label, run in runs:
+        lines.append(f"| {label} | {run['shipped']['articles_per_s']} | {run['shipped']['words_per_s']} | "
+                     f"{run['without_tagger']['articles_per_s']} |")
+    verdict = _verdict(f["shipped"]["articles_per_s"] * f["shipped"]["words_per_article"] / 400
+                       >= f["target_articles_per_s"])
+    lines += ["", f"Against the target (scaled to 400 words): {verdict}."
+              + (f" This commit ÷ baseline: {f['ratio_to_baseline']}×." if "ratio_to_baseline" in f else ""), ""]
+    return lines
 
 
 def _relevance(entry: dict) -> list[str]:
