@@ -47,7 +47,8 @@ GROWTH = 0.5               # threshold added per doubling of length past LONG_WO
 SHARE = 0.3                # a topic needs this share of the top topic's score (not in a report of talks)
 # A longer article must be about a topic, not name it in passing (a "campaign stop" in a war
 # story, "fuel" in a bombing): it needs a strong cue in the headline, or one in the lead that
-# the article takes up again, or two distinct cues in SPREAD_SENTENCES sentences or more.
+# the article takes up again, or two distinct cues with strong ones in SPREAD_SENTENCES sentences
+# or more (any cues where weak ones carry the topic).
 SPREAD_SENTENCES = 2
 LONG_SHARE = 0.4           # and, past SHORT_WORDS, this share of the top topic's score: less is a side issue
 # A report of talks lists the subjects the sides discussed, each often named once; it is one
@@ -247,7 +248,8 @@ def _sentence_starts(body: str) -> list[int]:
     return [0] + [match.end() for match in SENTENCE_END_RE.finditer(body)]
 
 
-def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], readout: bool) -> bool:
+def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], readout: bool,
+           weak_carry: bool) -> bool:
     """Say whether a longer article is about a topic: named in the headline, in the lead and again, or spread."""
     found = [hit for hit in found if hit.cue.strength != "context"]
     strong = [hit for hit in found if hit.cue.strength == "strong"]
@@ -260,6 +262,10 @@ def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], re
     if readout and (any(len(hit.cue.words) > 1 for hit in strong)
                     or len({bisect_right(starts, hit.start) for hit in strong}) >= 2):
         return True
+    if not weak_carry:
+        # Spread evidence must name the topic outright more than once: one "clashes" among "attack"
+        # and "killed" in a riot story, or one "party leader" in passing, is no war or election.
+        sentences = {bisect_right(starts, hit.start) for hit in strong}
     return len(cues) >= 2 and len(sentences) >= SPREAD_SENTENCES
 
 
@@ -282,7 +288,7 @@ def tag(title: str, body: str) -> Tagged:
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
     by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
-    boosts = taxonomy().boosts
+    boosts, weak_cues = taxonomy().boosts, taxonomy().weak_cues
     scores = {slug: round(score(found) * boosts[slug], 3) for slug, found in by_slug.items()}
     words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
     need = threshold(words)
@@ -297,9 +303,9 @@ def tag(title: str, body: str) -> Tagged:
         if all(hit.cue.strength == "context" for hit in found):
             continue
         if longer and not any(hit.cue.strength == "strong" for hit in found) and len(
-                {hit.cue.words for hit in found if hit.cue.strength == "weak"}) < taxonomy().weak_cues[slug]:
+                {hit.cue.words for hit in found if hit.cue.strength == "weak"}) < weak_cues[slug]:
             continue
-        if longer and not _about(found, head_end, lead_end, starts, readout):
+        if longer and not _about(found, head_end, lead_end, starts, readout, weak_cues[slug] < math.inf):
             continue
         if value >= need and (readout or value >= (LONG_SHARE if longer else SHARE) * top):
             result.topics.append(slug)

@@ -296,3 +296,23 @@ def test_a_report_of_talks_needs_a_meeting_in_its_headline_or_lead():
     assert "sanctions" not in topics.tag("Ambassador criticises court ruling", MIDDLE_FILLER.replace(
         "The committee met", "The ambassador spoke").replace("committee", "embassy") + passing
         + MIDDLE_FILLER.replace("The committee met", "The ambassador spoke")).topics
+
+
+@pytest.mark.parametrize("title, later, slug, present", [
+    # Deep in a story, evidence spread over sentences must name the topic outright more than
+    # once: one "clashes" among riot words, one "party leader" in passing, is not the subject ...
+    ("Students burn tyres in the old town", "Police said the attack on the office left one man killed. "
+     "Clashes went on for an hour. ", "armed-conflict", False),
+    ("Highway reopening put off", "The opposition said the road talks would go on. The party leader "
+     "was abroad. ", "elections", False),
+    # ... while a story that keeps naming it is about it: guerrillas twice, censorship twice.
+    ("Night of violence in the south", "Guerrilla units attacked two police posts. The guerrillas "
+     "killed four officers. ", "armed-conflict", True),
+    ("Bookseller tells of pressure", "He said officials wanted to censor the books. Writers said the "
+     "censorship had spread to newspapers. ", "human-rights", True),
+    # Where weak words carry a topic (the economy), they also show that a story returns to it.
+    ("Grain bids steady", "Prices held and the market was quiet. Company buyers stayed away. ", "trade", True),
+])
+def test_spread_evidence_names_the_topic_more_than_once(title, later, slug, present):
+    body = "Officials spoke on Monday. " + WIRE_FILLER[:600] + " " + later + WIRE_FILLER[600:]
+    assert (slug in topics.tag(title, body).topics) is present
