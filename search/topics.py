@@ -41,18 +41,24 @@ SHORT_WORDS = 120
 LONG_THRESHOLD = 1.0
 LONG_WORDS = 1000
 GROWTH = 0.5               # threshold added per doubling of length past LONG_WORDS
-MIN_WEAK_CUES = 3          # weak-only evidence in a longer article: three distinct weak cues
+# A longer article needs a strong cue for a topic: "court", "jailed" and "sentenced" make a crime
+# story, not one about human rights. Only where the subject is told in everyday words (the
+# economy: "market", "prices", "profit"; peace talks) do distinct weak cues carry it (topics.ini "weak_cues").
 SHARE = 0.3                # a topic needs this share of the top topic's score (not in a report of talks)
 # A longer article must be about a topic, not name it in passing (a "campaign stop" in a war
 # story, "fuel" in a bombing): it needs a strong cue in the headline, or one in the lead that
-# the article takes up again, or two distinct cues in SPREAD_SENTENCES sentences or more.
+# the article takes up again, or two distinct cues with strong ones in SPREAD_SENTENCES sentences
+# or more (any cues where weak ones carry the topic).
 SPREAD_SENTENCES = 2
 LONG_SHARE = 0.4           # and, past SHORT_WORDS, this share of the top topic's score: less is a side issue
 # A report of talks lists the subjects the sides discussed, each often named once; it is one
-# whose bilateral-relations evidence starts in the headline or lead and weighs READOUT_SHARE
-# of the top topic's. There a subject named by a phrase, or by a word twice, counts.
+# whose headline or lead says that people met or talked, and whose bilateral-relations evidence
+# starts there and weighs READOUT_SHARE of the top topic's: the talks are the story, not an
+# envoy's visit in a story of elections. There a subject named by a phrase, or by a word twice, counts.
 READOUT_TOPIC = "bilateral-relations"
-READOUT_SHARE = 0.5
+READOUT_SHARE = 0.6
+TALKS_RE = re.compile(r"\b(?:talks|talked|meets?|met|meetings?|discuss(?:es|ed)?|conversation|summit|"
+                      r"agree[ds]?|negotiat(?:e[ds]?|ions?))\b", re.IGNORECASE)
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 QUOTED_RE = re.compile(r'^"(.*)"$')
 SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
@@ -72,6 +78,7 @@ class Cue:
 class Taxonomy:
     labels: dict = field(default_factory=dict)
     boosts: dict = field(default_factory=dict)     # slug -> how much its evidence weighs (topics.ini "boost")
+    weak_cues: dict = field(default_factory=dict)  # slug -> distinct weak cues that carry it alone in a longer article
     by_first: dict = field(default_factory=lambda: {mode: defaultdict(list) for mode in ("exact", "full", "content")})
 
 
@@ -112,6 +119,7 @@ def taxonomy() -> Taxonomy:
         section = parser[slug]
         found.labels[slug] = section["label"]
         found.boosts[slug] = float(section.get("boost", "1.0"))
+        found.weak_cues[slug] = int(section.get("weak_cues", "0")) or math.inf
         for strength in ("strong", "weak", "context", "not"):
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
@@ -271,7 +279,8 @@ def _sentence_starts(body: str) -> list[int]:
     return [0] + [match.end() for match in SENTENCE_END_RE.finditer(body)]
 
 
-def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], readout: bool) -> bool:
+def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], readout: bool,
+           weak_carry: bool) -> bool:
     """Say whether a longer article is about a topic: named in the headline, in the lead and again, or spread."""
     found = [hit for hit in found if hit.cue.strength != "context"]
     strong = [hit for hit in found if hit.cue.strength == "strong"]
@@ -284,12 +293,18 @@ def _about(found: list[Hit], head_end: int, lead_end: int, starts: list[int], re
     if readout and (any(len(hit.cue.words) > 1 for hit in strong)
                     or len({bisect_right(starts, hit.start) for hit in strong}) >= 2):
         return True
+    if not weak_carry:
+        # Spread evidence must name the topic outright more than once: one "clashes" among "attack"
+        # and "killed" in a riot story, or one "party leader" in passing, is no war or election.
+        sentences = {bisect_right(starts, hit.start) for hit in strong}
     return len(cues) >= 2 and len(sentences) >= SPREAD_SENTENCES
 
 
-def _readout(by_slug: dict, scores: dict, lead_end: int) -> bool:
-    """Say whether an article reports talks: bilateral relations named in its headline or lead, and weighing."""
+def _readout(title: str, body: str, by_slug: dict, scores: dict, lead_end: int) -> bool:
+    """Say whether an article reports talks: a meeting and bilateral relations in its headline or lead, weighing."""
     found = by_slug.get(READOUT_TOPIC, ())
+    if not TALKS_RE.search(title) and not TALKS_RE.search(body, 0, lead_end):
+        return False
     return scores.get(READOUT_TOPIC, 0.0) >= READOUT_SHARE * max(scores.values(), default=0.0) and any(
         hit.cue.strength == "strong" and (hit.field == "title" or hit.start < lead_end) for hit in found)
 
@@ -304,14 +319,14 @@ def tag(title: str, body: str) -> Tagged:
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
     by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
-    boosts = taxonomy().boosts
+    boosts, weak_cues = taxonomy().boosts, taxonomy().weak_cues
     scores = {slug: round(score(found) * boosts[slug], 3) for slug, found in by_slug.items()}
     words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
     need = threshold(words)
     top = max(scores.values(), default=0.0)
     starts = _sentence_starts(body)
     longer = words > SHORT_WORDS
-    readout = longer and _readout(by_slug, scores, lead_end)
+    readout = longer and _readout(title, body, by_slug, scores, lead_end)
     result = Tagged(threshold=need)
     for slug in taxonomy().labels:
         value = scores.get(slug, 0.0)
@@ -319,9 +334,9 @@ def tag(title: str, body: str) -> Tagged:
         if all(hit.cue.strength == "context" for hit in found):
             continue
         if longer and not any(hit.cue.strength == "strong" for hit in found) and len(
-                {hit.cue.words for hit in found if hit.cue.strength == "weak"}) < MIN_WEAK_CUES:
+                {hit.cue.words for hit in found if hit.cue.strength == "weak"}) < weak_cues[slug]:
             continue
-        if longer and not _about(found, head_end, lead_end, starts, readout):
+        if longer and not _about(found, head_end, lead_end, starts, readout, weak_cues[slug] < math.inf):
             continue
         if value >= need and (readout or value >= (LONG_SHARE if longer else SHARE) * top):
             result.topics.append(slug)

@@ -250,3 +250,89 @@ def test_word_readings_fold_stem_and_mark_stop_words_and_their_cache_is_bounded(
         ("the", "the", True), ("ceasefire's", stem("ceasefire"), False),
         ("negociations", stem("negociations"), False), ("talks", stem("talks"), False)]
     assert len(topics._READINGS) <= 2
+
+
+@pytest.mark.parametrize("title, passing, slug", [
+    # A longer story needs a strong cue: weak words alone, even three of them, name a crime story,
+    # a speech or a visit, not its topic ...
+    ("Man jailed for stealing cattle", "The court sentenced him to five years in prison. ", "human-rights"),
+    ("Bishop preaches to ministers", "He joked that if he were elected he would resign at once, and the "
+     "cabinet laughed. ", "elections"),
+    ("Knifeman hurts two in a shop", "The attack left two wounded; the man was captured by passers-by. ",
+     "armed-conflict"),
+    ("Rally in the square", "Speakers said the law was political and the protest would go on. ", "elections"),
+])
+def test_weak_words_alone_do_not_tag_a_wire_story(title, passing, slug):
+    body = "Officials spoke on Monday. " + WIRE_FILLER[:600] + passing + WIRE_FILLER[600:]
+    assert slug not in topics.tag(title, body).topics
+
+
+@pytest.mark.parametrize("title, lead, later, slug", [
+    # ... but the economy is told in everyday words: three of them make an economy story, and
+    # a truce, talks and a settlement make one of peace talks.
+    ("Grain bids steady", "Prices held on Monday. ", "The market was quiet and company buyers stayed away. ", "trade"),
+    ("Sides move closer", "The rebels spoke on Monday. ", "They said the talks on a settlement would go on. ",
+     "peace-process"),
+])
+def test_everyday_words_carry_the_economy_and_peace_talks(title, lead, later, slug):
+    body = lead + WIRE_FILLER[:600] + later + WIRE_FILLER[600:]
+    assert slug in topics.tag(title, body).topics
+
+
+@pytest.mark.parametrize("title, lead, later, slug, present", [
+    # Office words say who acted; being elected long ago, a campaign of violence or a cabinet
+    # member's name is not an election story, while a vote, a ballot or an election is.
+    ("Minister's house looted", "Gunmen looted the house of a former cabinet minister in the elected "
+     "government's stronghold. ", "The presidential guard was not seen; the head of state was abroad. ",
+     "elections", False),
+    ("Parties trade blows before the vote", "Voters go to the polls on Sunday in an election that the "
+     "ruling party expects to win. ", "The electoral commission printed two million ballots. ", "elections", True),
+    # A bombing or gunmen are an attack, not a war, which needs fighting between forces ...
+    ("Bomb tears through a commuter train", "A bombing on a rush-hour train killed three people. ",
+     "Police said gunmen were not involved and a second bombing had been foiled. ", "armed-conflict", False),
+    ("Bomb tears through a commuter train", "A bombing on a rush-hour train killed three people. ",
+     "Police said gunmen were not involved and a second bombing had been foiled. ", "terrorism", True),
+    ("Troops and rebels clash", "Rebels and government troops fought for the bridge on Monday. ",
+     "Soldiers said the fighting went on into the night. ", "armed-conflict", True),
+    # ... and an embassy, a consulate or a diplomatic source quoted on a crime is not diplomacy,
+    # while a diplomat expelled is.
+    ("Student dies of his injuries", "A student hurt in a robbery died on Thursday, his country's embassy "
+     "said. ", "A consulate official and diplomatic sources confirmed the death. ", "bilateral-relations", False),
+    ("Government expels a diplomat", "The government expelled a diplomat on Friday and summoned the "
+     "ambassador. ", "The diplomat has two days to leave. ", "bilateral-relations", True),
+    # A visit to a hospital is no diplomatic visit.
+    ("President visits his wife in hospital", "The president visits his wife, who had an operation. ",
+     "He visits again on Sunday, aides said. ", "bilateral-relations", False),
+])
+def test_what_a_wire_story_is_about(title, lead, later, slug, present):
+    body = lead + WIRE_FILLER[:600] + later + WIRE_FILLER[600:]
+    assert (slug in topics.tag(title, body).topics) is present
+
+
+def test_a_report_of_talks_needs_a_meeting_in_its_headline_or_lead():
+    # The ambassador's remarks in a story of a trial are no report of talks: a subject named once
+    # in passing stays a side issue.
+    passing = "He also mentioned an asset freeze on the regime. "
+    assert "sanctions" not in topics.tag("Ambassador criticises court ruling", MIDDLE_FILLER.replace(
+        "The committee met", "The ambassador spoke").replace("committee", "embassy") + passing
+        + MIDDLE_FILLER.replace("The committee met", "The ambassador spoke")).topics
+
+
+@pytest.mark.parametrize("title, later, slug, present", [
+    # Deep in a story, evidence spread over sentences must name the topic outright more than
+    # once: one "clashes" among riot words, one "party leader" in passing, is not the subject ...
+    ("Students burn tyres in the old town", "Police said the attack on the office left one man killed. "
+     "Clashes went on for an hour. ", "armed-conflict", False),
+    ("Highway reopening put off", "The opposition said the road talks would go on. The party leader "
+     "was abroad. ", "elections", False),
+    # ... while a story that keeps naming it is about it: guerrillas twice, censorship twice.
+    ("Night of violence in the south", "Guerrilla units attacked two police posts. The guerrillas "
+     "killed four officers. ", "armed-conflict", True),
+    ("Bookseller tells of pressure", "He said officials wanted to censor the books. Writers said the "
+     "censorship had spread to newspapers. ", "human-rights", True),
+    # Where weak words carry a topic (the economy), they also show that a story returns to it.
+    ("Grain bids steady", "Prices held and the market was quiet. Company buyers stayed away. ", "trade", True),
+])
+def test_spread_evidence_names_the_topic_more_than_once(title, later, slug, present):
+    body = "Officials spoke on Monday. " + WIRE_FILLER[:600] + " " + later + WIRE_FILLER[600:]
+    assert (slug in topics.tag(title, body).topics) is present
