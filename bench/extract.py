@@ -59,7 +59,7 @@ def run(count: int) -> dict:
 
 def baseline(python: str, count: int) -> dict:
     """Run another checkout's bench.extract on the same corpus; return what it printed."""
-    checkout = Path(python).resolve().parent.parent.parent
+    checkout = Path(python).absolute().parent.parent.parent       # not resolve(): a venv links to its base python
     common.corpus(count).resolve()              # both read this one corpus: generated here first
     done = subprocess.run([python, "-m", "bench.extract", "--size", str(count), "--print-only"], cwd=checkout,
                           capture_output=True, text=True, check=False)
