@@ -18,7 +18,7 @@ import math
 from bisect import bisect_right
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -27,7 +27,7 @@ from chancery.search import analysis, data
 
 # A context cue (a casualty word) weighs as a weak one but cannot carry a topic alone: "killed
 # and injured" says people were hurt, not whether by an accident, an attack or a war.
-WEIGHTS = {"strong": 1.0, "weak": 0.4, "context": 0.4}
+WEIGHTS = {"strong": 1.0, "weak": 0.4, "context": 0.4, "actor": 1.0}
 TITLE_WEIGHT = 1.5
 LEAD_WEIGHT = 1.25
 LEAD_WORDS = 60
@@ -51,6 +51,12 @@ SHARE = 0.3                # a topic needs this share of the top topic's score (
 # or more (any cues where weak ones carry the topic).
 SPREAD_SENTENCES = 2
 LONG_SHARE = 0.4           # and, past SHORT_WORDS, this share of the top topic's score: less is a side issue
+# A market or company report names what moves prices (a drought, a storm, fuel costs, a strike)
+# without being about it: led by the economy, a longer article keeps another topic whose
+# headline does not name it only when it weighs MARKET_SHARE of the economy's score.
+MARKET_TOPIC = "trade"
+ACTOR_SENTENCES = 2        # sentences naming an actor ("troops") with a deed that make it strong in a longer article
+MARKET_SHARE = 0.5
 # A report of talks lists the subjects the sides discussed, each often named once; it is one
 # whose headline or lead says that people met or talked, and whose bilateral-relations evidence
 # starts there and weighs READOUT_SHARE of the top topic's: the talks are the story, not an
@@ -71,7 +77,7 @@ class Cue:
     phrase: str
     words: tuple          # stems, or lowercase word forms when exact
     mode: str             # exact (word forms), full (stems, stop words kept: counter-cues), content
-    strength: str         # strong, weak, context or not
+    strength: str         # strong, weak, context, actor or not
 
 
 @dataclass
@@ -120,7 +126,7 @@ def taxonomy() -> Taxonomy:
         found.labels[slug] = section["label"]
         found.boosts[slug] = float(section.get("boost", "1.0"))
         found.weak_cues[slug] = int(section.get("weak_cues", "0")) or math.inf
-        for strength in ("strong", "weak", "context", "not"):
+        for strength in ("strong", "weak", "context", "actor", "not"):
             for phrase in data.split_list(section.get(strength, "")):
                 cue = _cue(slug, phrase, strength)
                 if cue:
@@ -309,23 +315,47 @@ def _readout(title: str, body: str, by_slug: dict, scores: dict, lead_end: int) 
         hit.cue.strength == "strong" and (hit.field == "title" or hit.start < lead_end) for hit in found)
 
 
+@lru_cache(maxsize=None)
+def _as(cue: Cue, strength: str) -> Cue:
+    return replace(cue, strength=strength)
+
+
+def _actors(hits: list[Hit], longer: bool, starts: list[int]) -> list[Hit]:
+    """Weigh an actor cue as strong in a short item or where sentences tell what actors did, else as weak."""
+    # "Troops" or "rebels" name the topic in a brief, but a longer story about them may be a
+    # peacekeeping, police or court story: there ACTOR_SENTENCES sentences must name them
+    # with a deed of the topic ("the rebels shelled", "soldiers said the fighting").
+    told = defaultdict(lambda: defaultdict(set))      # slug -> strength -> sentences
+    for hit in hits:
+        sentence = -1 if hit.field == "title" else bisect_right(starts, hit.start)
+        told[hit.cue.slug][hit.cue.strength].add(sentence)
+    found = []
+    for hit in hits:
+        if hit.cue.strength == "actor":
+            both = told[hit.cue.slug]["actor"] & told[hit.cue.slug]["weak"]
+            strength = "weak" if longer and len(both) < ACTOR_SENTENCES else "strong"
+            hit = hit._replace(cue=_as(hit.cue, strength), weight=hit.weight * WEIGHTS[strength])
+        found.append(hit)
+    return found
+
+
 def tag(title: str, body: str) -> Tagged:
     """Return the topics of an article with the evidence for each."""
     # An item without a title has its first sentence for a headline.
     head_end = 0 if title.strip() else _first_sentence_end(body)
     lead_end = _lead_end(body)
-    hits = _hits(title, "title", 0) + _hits(body, "body", lead_end, head_end)
+    words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
+    longer = words > SHORT_WORDS
+    starts = _sentence_starts(body)
+    hits = _actors(_hits(title, "title", 0) + _hits(body, "body", lead_end, head_end), longer, starts)
     by_slug: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
         by_slug[hit.cue.slug].append(hit)
     by_slug = {slug: _outermost(found) for slug, found in by_slug.items()}
     boosts, weak_cues = taxonomy().boosts, taxonomy().weak_cues
     scores = {slug: round(score(found) * boosts[slug], 3) for slug, found in by_slug.items()}
-    words = len(WORD_RE.findall(body)) + len(WORD_RE.findall(title))
     need = threshold(words)
     top = max(scores.values(), default=0.0)
-    starts = _sentence_starts(body)
-    longer = words > SHORT_WORDS
     readout = longer and _readout(title, body, by_slug, scores, lead_end)
     result = Tagged(threshold=need)
     for slug in taxonomy().labels:
@@ -338,7 +368,11 @@ def tag(title: str, body: str) -> Tagged:
             continue
         if longer and not _about(found, head_end, lead_end, starts, readout, weak_cues[slug] < math.inf):
             continue
-        if value >= need and (readout or value >= (LONG_SHARE if longer else SHARE) * top):
+        share = LONG_SHARE if longer else SHARE
+        if longer and slug != MARKET_TOPIC and scores.get(MARKET_TOPIC) == top and not any(
+                hit.field == "title" or hit.start < head_end for hit in found):
+            share = MARKET_SHARE
+        if value >= need and (readout or value >= share * top):
             result.topics.append(slug)
             result.scores[slug] = value
             result.hits[slug] = by_slug[slug]

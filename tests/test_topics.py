@@ -303,6 +303,39 @@ def test_everyday_words_carry_the_economy_and_peace_talks(title, lead, later, sl
     # A visit to a hospital is no diplomatic visit.
     ("President visits his wife in hospital", "The president visits his wife, who had an operation. ",
      "He visits again on Sunday, aides said. ", "bilateral-relations", False),
+    # An actor in a longer story weighs as strong only where sentences tell what it did: troops
+    # keeping the peace, soldiers searching a camp or a party named at a dinner make no war or election ...
+    ("Peacekeeping troops to stay another year", "The troops will remain in the region until next "
+     "summer, the defence minister said. ", "The troops have kept the peace since the war ended, he "
+     "said. ", "armed-conflict", False),
+    ("Soldiers search a village", "Soldiers searched houses in the village on Tuesday and questioned "
+     "the men. ", "The soldiers left at dusk, residents said. ", "armed-conflict", False),
+    ("Democrats cheer a film star at a charity dinner", "The actor thanked the guests who came to the "
+     "dinner. ", "Guests gave money for the children's hospital. ", "elections", False),
+    ("European Union committee rules on cheese labels", "The committee said on Monday that cheese "
+     "labels must name the milk. ", "Makers have until spring to change them. ", "bilateral-relations", False),
+    # ... while rebels who attacked and troops who fought are a war.
+    ("Rebels attack an army base", "Rebels attacked an army base near the border on Sunday. ",
+     "Troops fought back and the rebels killed two guards, a spokesman said. ", "armed-conflict", True),
+    # A hijacking is terrorism.
+    ("Airliner seized after take-off", "Armed men hijacked a passenger plane after it left the capital on "
+     "Monday. ", "The hijackers demanded fuel and a flight abroad. ", "terrorism", True),
+    # A crime story's wounded taken to hospital are no health story.
+    ("Shopkeeper stabbed in robbery", "A shopkeeper was stabbed by two robbers and taken to hospital. ",
+     "Police said the hospital described his wounds as serious. ", "health", False),
+    # Market reports and company results are the economy, in the markets' own words.
+    ("Bank prices floating-rate notes", "The bank set a 200 million floating-rate issue paying LIBOR "
+     "plus ten basis points. ", "The bonds mature in five years, the lead manager said. ", "trade", True),
+    ("Feed grain offers firm", "Wheat and barley offers rose on Tuesday as traders saw tight supply. ",
+     "Buyers booked 20,000 tonnes for next month. ", "trade", True),
+    ("Brewer's net profit falls", "The brewer said its net profit fell by a fifth in the half year. ",
+     "It will keep its dividend, the chairman said. ", "trade", True),
+    # A drought or a storm that moves a crop market is the market's story, not a disaster.
+    ("Wheat prices climb on crop fears", "Wheat futures rose on Monday as traders worried that drought "
+     "would hurt the crop. ", "Dry weather raised talk of a poor harvest, one dealer said, and grain "
+     "export sales were strong. The drought is in its third week. ", "disasters", False),
+    ("Drought ruins the harvest", "A severe drought has ruined the harvest in the south, officials said. ",
+     "Wheat prices rose as the drought spread. ", "disasters", True),
 ])
 def test_what_a_wire_story_is_about(title, lead, later, slug, present):
     body = lead + WIRE_FILLER[:600] + later + WIRE_FILLER[600:]
