@@ -287,12 +287,18 @@ class Linker:
         record = Record(article.id, "", "", _day(article.published), frozenset(article.persons),
                         frozenset(article.countries), tuple(found.terms), found.signature)
         bands = found.bands()
-        copy = self._best_copy(record, bands)
+        copy = self._best_copy(record, self._candidates("lsh", bands, self.by_band, record.id))
+        nearby = []
+        if copy is None:
+            # A copy that shares no band (about 1 in 9 at a Jaccard similarity of 0.6) is
+            # still found among the articles of its people and days, compared anyway.
+            nearby = self._candidates("evkey", record.probe_keys(), self.by_key, record.id)
+            copy = self._best_copy(record, nearby)
         if copy is not None:
             record.event, record.dup = copy.event, copy.dup
         else:
             record.dup = _id("dup", article.id)
-            joined = self._best_event(record)
+            joined = self._best_event(record, nearby)
             record.event = joined.event if joined is not None else self._new_event(article.id)
         self._remember(record, bands)
         pairs = [m["persons"] for m in found.meetings]
@@ -341,15 +347,14 @@ class Linker:
                     found[record.id] = record
         return list(found.values())
 
-    def _best_copy(self, record: Record, bands: list[str]) -> Record | None:
-        scored = [(jaccard(record.signature, other.signature), other.id, other)
-                  for other in self._candidates("lsh", bands, self.by_band, record.id)]
+    def _best_copy(self, record: Record, candidates: list[Record]) -> Record | None:
+        scored = [(jaccard(record.signature, other.signature), other.id, other) for other in candidates]
         scored = [item for item in scored if item[0] >= DUP_JACCARD]
         return max(scored, key=lambda item: (item[0], item[1]))[2] if scored else None
 
-    def _best_event(self, record: Record) -> Record | None:
+    def _best_event(self, record: Record, candidates: list[Record]) -> Record | None:
         best, best_score = None, 0.0
-        for other in self._candidates("evkey", record.probe_keys(), self.by_key, record.id):
+        for other in candidates:
             score = self.similarity(record, other)
             if score > best_score or (score == best_score and best is not None and other.id < best.id):
                 best, best_score = other, score
