@@ -16,20 +16,18 @@ through two keyword fields of terms made for the purpose,
 A candidate joins when people, countries and the words of title and lead agree
 enough (see `similarity`); else the article starts an event whose id derives from
 its own id. What is needed to compare with an article later (its signature, lead
-terms, entities, day and ids) is kept in a column (`evdata`), so no stored body is
-decoded. The event table (label, span, sources, entities) is derived from the
+terms, entities, day and ids: search.event_records) is kept in a column (`evdata`), so
+no stored body is decoded. The event table (label, span, sources, entities) is derived from the
 members at search time (search.event_store), so a deletion leaves it consistent.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
 import re
-import struct
 import zlib
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -41,15 +39,14 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
 from chancery.search import analysis, meetings
+from chancery.search.event_records import PERMUTATIONS, WINDOW_DAYS, Record, decoded
 
-PERMUTATIONS = 64
 # Named, not left to datasketch's default: signatures stored in an index must not change
 # with the library's version (2.0 changed the default scheme).
 SCHEME = "affine32"
 BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
 SHINGLE = 4
 DUP_JACCARD = 0.6
-WINDOW_DAYS = 3
 LEAD_WORDS = 60
 MAX_TERMS = 40
 JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (README)
@@ -57,15 +54,7 @@ MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
 IDF_PRIOR = 100
 MAX_PER_KEY = 50                # candidates read per evkey or band: the latest written
-DECODED_RECORDS = 20_000        # stored records kept decoded per process (~1 KB each)
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
-NO_DAY = "-"
-# evdata: a version byte, the day (NO_DAY_CODE when undated), the signature, then the
-# strings joined by RECORD_SEP / VALUE_SEP; a value written before it is JSON ("{...").
-RECORD_V2 = b"\x02"
-NO_DAY_CODE = -1
-RECORD_SEP, VALUE_SEP = "\x1e", "\x1f"
-_HEAD = struct.Struct("<i")
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
 
@@ -151,73 +140,6 @@ def event_id(founder_id: str) -> str:
 
 def _day(published: str | None) -> int | None:
     return date.fromisoformat(published).toordinal() if published else None
-
-
-@dataclass
-class Record:
-    id: str
-    event: str
-    dup: str
-    day: int | None
-    persons: frozenset
-    countries: frozenset
-    terms: tuple
-    signature: np.ndarray
-
-    def encode(self) -> bytes:
-        """Return the evdata value: binary, less than half the size of the JSON with base64 it replaced."""
-        # The id comes last: it is the one string a client chooses, so it may hold a separator.
-        text = RECORD_SEP.join([self.event, self.dup, VALUE_SEP.join(sorted(self.persons)),
-                                VALUE_SEP.join(sorted(self.countries)), VALUE_SEP.join(self.terms), self.id])
-        day = NO_DAY_CODE if self.day is None else self.day
-        return RECORD_V2 + _HEAD.pack(day) + self.signature.astype("<u4").tobytes() + text.encode("utf-8")
-
-    @classmethod
-    def decode(cls, raw: bytes) -> "Record":
-        """Read an evdata value, binary or (written before the binary format) JSON."""
-        if raw[:1] != RECORD_V2:
-            return cls._decode_json(raw)
-        (day,) = _HEAD.unpack_from(raw, 1)
-        start = 1 + _HEAD.size
-        end = start + 4 * PERMUTATIONS
-        signature = np.frombuffer(raw, "<u4", PERMUTATIONS, start)
-        event, dup, persons, countries, terms, doc_id = raw[end:].decode("utf-8").split(RECORD_SEP, 5)
-        split = lambda value: value.split(VALUE_SEP) if value else []  # noqa: E731
-        return cls(doc_id, event, dup, None if day == NO_DAY_CODE else day, frozenset(split(persons)),
-                   frozenset(split(countries)), tuple(split(terms)), signature)
-
-    @classmethod
-    def _decode_json(cls, raw: bytes) -> "Record":
-        value = json.loads(raw)
-        return cls(value["i"], value["e"], value["u"], value["d"], frozenset(value["p"]), frozenset(value["c"]),
-                   tuple(value["t"]), np.frombuffer(base64.b64decode(value["s"]), np.uint32))
-
-    def keys(self) -> list[str]:
-        """Return the evkey terms under which this record is found."""
-        day = NO_DAY if self.day is None else str(self.day)
-        return [f"{name}@{day}" for name in sorted(self.persons | self.countries)]
-
-    def probe_keys(self) -> list[str]:
-        """Return the evkey terms of the records this one may join."""
-        days = [NO_DAY] if self.day is None else [str(self.day + d) for d in range(-WINDOW_DAYS, WINDOW_DAYS + 1)]
-        if self.day is not None:
-            days.append(NO_DAY)
-        return [f"{name}@{day}" for name in sorted(self.persons | self.countries) for day in days]
-
-
-_DECODED: OrderedDict = OrderedDict()     # raw evdata -> Record, the most recently used kept
-
-
-def _decoded(raw: bytes) -> Record:
-    """Return the Record of a stored evdata value, decoding each value once while it is used."""
-    found = _DECODED.get(raw)
-    if found is None:
-        found = _DECODED[raw] = Record.decode(raw)
-        if len(_DECODED) > DECODED_RECORDS:
-            _DECODED.popitem(last=False)
-    else:
-        _DECODED.move_to_end(raw)
-    return found
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -341,7 +263,7 @@ class Linker:
                 raw = self.column[docnum]
                 if not raw:
                     continue
-                record = _decoded(raw)
+                record = decoded(raw)
                 if record.id != own_id and record.id not in self.gone and record.id not in found \
                         and record.id not in self.memory:
                     found[record.id] = record

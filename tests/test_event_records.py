@@ -7,14 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from chancery.search import events, indexer
+from chancery.search import event_records, indexer
+from chancery.search.event_records import Record
 from chancery.search.indexer import Indexer
 from tests.test_events import STORIES, dup_of, event_of, index
 
-SIGNATURE = (np.arange(events.PERMUTATIONS, dtype=np.uint32) * 2654435761).astype(np.uint32)
+SIGNATURE = (np.arange(event_records.PERMUTATIONS, dtype=np.uint32) * 2654435761).astype(np.uint32)
 
 
-def json_encode(record: events.Record) -> bytes:
+def json_encode(record: Record) -> bytes:
     """Encode a record as the code before the binary format did."""
     return json.dumps({"i": record.id, "e": record.event, "u": record.dup, "d": record.day,
                        "p": sorted(record.persons), "c": sorted(record.countries), "t": list(record.terms),
@@ -22,19 +23,18 @@ def json_encode(record: events.Record) -> bytes:
 
 
 RECORDS = [
-    events.Record("summit", "ev-1", "dup-1", 738068, frozenset({"Angela Merkel", "Emmanuel Macron"}),
-                  frozenset({"France", "Germany"}), ("merkel", "macron", "énergie"), SIGNATURE),
-    events.Record("undated", "ev-2", "dup-2", None, frozenset(), frozenset(), (), SIGNATURE),
+    Record("summit", "ev-1", "dup-1", 738068, frozenset({"Angela Merkel", "Emmanuel Macron"}),
+           frozenset({"France", "Germany"}), ("merkel", "macron", "énergie"), SIGNATURE),
+    Record("undated", "ev-2", "dup-2", None, frozenset(), frozenset(), (), SIGNATURE),
     # A client's id may hold the separators.
-    events.Record("odd\x1eid\x1f\x02", "ev-3", "dup-3", 1, frozenset({"Xi Jinping"}), frozenset(), ("xi",),
-                  SIGNATURE),
+    Record("odd\x1eid\x1f\x02", "ev-3", "dup-3", 1, frozenset({"Xi Jinping"}), frozenset(), ("xi",), SIGNATURE),
 ]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=["full", "empty", "odd-id"])
-@pytest.mark.parametrize("encode", [events.Record.encode, json_encode], ids=["binary", "json"])
+@pytest.mark.parametrize("encode", [Record.encode, json_encode], ids=["binary", "json"])
 def test_a_record_reads_back_as_written(record, encode):
-    back = events.Record.decode(encode(record))
+    back = Record.decode(encode(record))
     assert (back.id, back.event, back.dup, back.day, back.persons, back.countries, back.terms) == \
         (record.id, record.event, record.dup, record.day, record.persons, record.countries, record.terms)
     assert (back.signature == record.signature).all() and back.signature.dtype == np.uint32
@@ -46,7 +46,7 @@ def test_the_binary_record_is_smaller():
 
 def test_an_index_with_json_records_links_new_articles_to_its_events(tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(events.Record, "encode", json_encode)
+        patch.setattr(Record, "encode", json_encode)
         index(tmp_path, ["summit", "floods"])
     indexer._CARRY.clear()        # a new process: the candidates are read back from the index
     Indexer(tmp_path).write([STORIES["summit-copy"], STORIES["summit-later"]])
