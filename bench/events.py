@@ -9,7 +9,8 @@ event; in its dup group), the share of multi-article events that mix unrelated
 stories, and indexing time against the same command with events and meetings off
 (the baseline is this code with `--events off`, or the python of another checkout
 given with --baseline-python). Wall time and CPU time (of the command and its reading workers)
-are both recorded: on a shared machine CPU time is the steadier figure.
+are both recorded: on a shared machine CPU time is the steadier figure. With --rounds N the
+two commands alternate N times and each figure is the median of its N runs.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import json
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 from collections import defaultdict
@@ -65,24 +67,30 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(count: int, baseline_python: str | None) -> dict:
-    """Index the corpus with events and with the baseline; return the figures."""
+def run(count: int, baseline_python: str | None, rounds: int = 1) -> dict:
+    """Index the corpus with events and with the baseline, alternating, rounds times; return the medians."""
     corpus = common.corpus(count)
-    figures = {"articles": count}
+    figures = {"articles": count, "rounds": rounds}
     runs = [("events", sys.executable, common.ROOT, [])]
     if baseline_python:
         runs.append(("baseline", baseline_python, Path(baseline_python).resolve().parent.parent.parent, []))
     else:
         runs.append(("baseline", sys.executable, common.ROOT, ["--events", "off"]))
-    for name, python, root, extra in runs:
-        folder = common.OUT / f"index-{name}-{count}"
-        shutil.rmtree(folder, ignore_errors=True)
-        before = _cpu()
-        result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), *extra, str(corpus)],
-                         cwd=root)
-        figures[name] = {"seconds": result["seconds"], "articles_per_s": round(count / result["seconds"], 1),
-                         "cpu_seconds": round(_cpu() - before, 2),
-                         "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder)}
+    samples: dict[str, list[dict]] = defaultdict(list)
+    for _ in range(rounds):
+        for name, python, root, extra in runs:
+            folder = common.OUT / f"index-{name}-{count}"
+            shutil.rmtree(folder, ignore_errors=True)
+            before = _cpu()
+            result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), *extra,
+                              str(corpus)], cwd=root)
+            samples[name].append({"seconds": result["seconds"], "cpu_seconds": round(_cpu() - before, 2),
+                                  "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder)})
+    for name, taken in samples.items():
+        median = {key: round(statistics.median(s[key] for s in taken), 2) for key in taken[0]}
+        figures[name] = {**median, "articles_per_s": round(count / median["seconds"], 1)}
+        if rounds > 1:
+            figures[name]["runs"] = taken
     figures["quality"] = quality(common.OUT / f"index-events-{count}")
     figures["baseline_is"] = baseline_python or "this code with --events off"
     figures["indexing_cost"] = round(figures["events"]["seconds"] / figures["baseline"]["seconds"] - 1, 3)
@@ -121,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-python", help="python of another checkout to compare with "
                         "(default: this code with --events off)")
     parser.add_argument("--queries", type=int, default=300, help="search queries per mode")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="index with and without events this many times, alternating; report medians")
     parser.add_argument("--search-only", action="store_true",
                         help="keep the saved indexing figures and index; time the searches again")
     args = parser.parse_args(argv)
@@ -128,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.search_only:
         figures = json.loads((common.RESULTS / f"events-{args.size}.json").read_text())["figures"]
     else:
-        figures = run(count, args.baseline_python)
+        figures = run(count, args.baseline_python, args.rounds)
     figures["search_ms"] = search_times(count, args.queries)
     common.publish("events", args.size, figures)
 

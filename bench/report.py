@@ -215,6 +215,10 @@ def _events_section(entry: dict | None) -> list[str]:
                   f"{f['indexing_cost'] * 100:.1f}% to indexing wall time"
                   + (f" and {f['indexing_cpu_cost'] * 100:.1f}% to its CPU time" if "indexing_cpu_cost" in f else "")
                   + " (target ≤ 20%)."]
+    if f.get("rounds", 1) > 1:
+        walls = {name: ", ".join(f"{run['seconds']:g}" for run in f[name]["runs"]) for name in ("events", "baseline")}
+        lines += ["", f"Medians of {f['rounds']} runs of each, alternated; wall seconds of the runs: "
+                  f"events {walls['events']}; baseline {walls['baseline']}."]
     lines += ["", f"Rewrites in their original's event: {q['rewrite_event_recall']:.1%} of {q['rewrites']}; "
               f"in its dup group: {q['rewrite_dup_recall']:.1%}. Events with more than one article: "
               f"{q['multi_article_events']} of {q['events']}; of those, {q['mixed_event_share']:.1%} mix "

@@ -16,19 +16,18 @@ through two keyword fields of terms made for the purpose,
 A candidate joins when people, countries and the words of title and lead agree
 enough (see `similarity`); else the article starts an event whose id derives from
 its own id. What is needed to compare with an article later (its signature, lead
-terms, entities, day and ids) is kept in a column (`evdata`), so no stored body is
-decoded. The event table (label, span, sources, entities) is derived from the
+terms, entities, day and ids: search.event_records) is kept in a column (`evdata`), so
+no stored body is decoded. The event table (label, span, sources, entities) is derived from the
 members at search time (search.event_store), so a deletion leaves it consistent.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
 import re
 import zlib
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -40,15 +39,14 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
 from chancery.search import analysis, meetings
+from chancery.search.event_records import PERMUTATIONS, WINDOW_DAYS, Record, decoded
 
-PERMUTATIONS = 64
 # Named, not left to datasketch's default: signatures stored in an index must not change
 # with the library's version (2.0 changed the default scheme).
 SCHEME = "affine32"
 BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
 SHINGLE = 4
 DUP_JACCARD = 0.6
-WINDOW_DAYS = 3
 LEAD_WORDS = 60
 MAX_TERMS = 40
 JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (README)
@@ -56,9 +54,7 @@ MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
 IDF_PRIOR = 100
 MAX_PER_KEY = 50                # candidates read per evkey or band: the latest written
-DECODED_RECORDS = 20_000        # stored records kept decoded per process (~1 KB each)
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
-NO_DAY = "-"
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
 
@@ -86,11 +82,15 @@ class Features:
     terms: list[str]
     signature: np.ndarray
     meetings: list[dict] = field(default_factory=list)
+    band_terms: list[str] | None = None
 
     def bands(self) -> list[str]:
-        rows = PERMUTATIONS // BANDS
-        return [f"{band}:{zlib.crc32(self.signature[band * rows:(band + 1) * rows].tobytes()):x}"
-                for band in range(BANDS)]
+        """Return the signature's band terms, made once (in the reading workers, off the writer's path)."""
+        if self.band_terms is None:
+            rows = PERMUTATIONS // BANDS
+            self.band_terms = [f"{band}:{zlib.crc32(self.signature[band * rows:(band + 1) * rows].tobytes()):x}"
+                               for band in range(BANDS)]
+        return self.band_terms
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +116,7 @@ def features(article) -> Features:
         terms = list(dict.fromkeys(analysis.terms(f"{article.title} {lead}")))[:MAX_TERMS]
         found = Features(terms, _signature(f"{article.title}\n{article.body}"),
                          meetings.extract(article.title, article.body, article.persons, article.published))
+        found.bands()
         article.event_features = found
     return found
 
@@ -139,56 +140,6 @@ def event_id(founder_id: str) -> str:
 
 def _day(published: str | None) -> int | None:
     return date.fromisoformat(published).toordinal() if published else None
-
-
-@dataclass
-class Record:
-    id: str
-    event: str
-    dup: str
-    day: int | None
-    persons: frozenset
-    countries: frozenset
-    terms: tuple
-    signature: np.ndarray
-
-    def encode(self) -> bytes:
-        return json.dumps({"i": self.id, "e": self.event, "u": self.dup, "d": self.day,
-                           "p": sorted(self.persons), "c": sorted(self.countries), "t": list(self.terms),
-                           "s": base64.b64encode(self.signature.tobytes()).decode()}).encode()
-
-    @classmethod
-    def decode(cls, raw: bytes) -> "Record":
-        value = json.loads(raw)
-        return cls(value["i"], value["e"], value["u"], value["d"], frozenset(value["p"]), frozenset(value["c"]),
-                   tuple(value["t"]), np.frombuffer(base64.b64decode(value["s"]), np.uint32))
-
-    def keys(self) -> list[str]:
-        """Return the evkey terms under which this record is found."""
-        day = NO_DAY if self.day is None else str(self.day)
-        return [f"{name}@{day}" for name in sorted(self.persons | self.countries)]
-
-    def probe_keys(self) -> list[str]:
-        """Return the evkey terms of the records this one may join."""
-        days = [NO_DAY] if self.day is None else [str(self.day + d) for d in range(-WINDOW_DAYS, WINDOW_DAYS + 1)]
-        if self.day is not None:
-            days.append(NO_DAY)
-        return [f"{name}@{day}" for name in sorted(self.persons | self.countries) for day in days]
-
-
-_DECODED: OrderedDict = OrderedDict()     # raw evdata -> Record, the most recently used kept
-
-
-def _decoded(raw: bytes) -> Record:
-    """Return the Record of a stored evdata value, decoding each value once while it is used."""
-    found = _DECODED.get(raw)
-    if found is None:
-        found = _DECODED[raw] = Record.decode(raw)
-        if len(_DECODED) > DECODED_RECORDS:
-            _DECODED.popitem(last=False)
-    else:
-        _DECODED.move_to_end(raw)
-    return found
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -254,15 +205,22 @@ class Linker:
     def link(self, article) -> dict:
         """Return the event fields of an article's document, linking it to an event."""
         found = features(article)
+        self.weights: dict[str, float] = {}
         record = Record(article.id, "", "", _day(article.published), frozenset(article.persons),
                         frozenset(article.countries), tuple(found.terms), found.signature)
         bands = found.bands()
-        copy = self._best_copy(record, bands)
+        copy = self._best_copy(record, self._candidates("lsh", bands, self.by_band, record.id))
+        nearby = []
+        if copy is None:
+            # A copy that shares no band (about 1 in 9 at a Jaccard similarity of 0.6) is
+            # still found among the articles of its people and days, compared anyway.
+            nearby = self._candidates("evkey", record.probe_keys(), self.by_key, record.id)
+            copy = self._best_copy(record, nearby)
         if copy is not None:
             record.event, record.dup = copy.event, copy.dup
         else:
             record.dup = _id("dup", article.id)
-            joined = self._best_event(record)
+            joined = self._best_event(record, nearby)
             record.event = joined.event if joined is not None else self._new_event(article.id)
         self._remember(record, bands)
         pairs = [m["persons"] for m in found.meetings]
@@ -305,21 +263,20 @@ class Linker:
                 raw = self.column[docnum]
                 if not raw:
                     continue
-                record = _decoded(raw)
+                record = decoded(raw)
                 if record.id != own_id and record.id not in self.gone and record.id not in found \
                         and record.id not in self.memory:
                     found[record.id] = record
         return list(found.values())
 
-    def _best_copy(self, record: Record, bands: list[str]) -> Record | None:
-        scored = [(jaccard(record.signature, other.signature), other.id, other)
-                  for other in self._candidates("lsh", bands, self.by_band, record.id)]
+    def _best_copy(self, record: Record, candidates: list[Record]) -> Record | None:
+        scored = [(jaccard(record.signature, other.signature), other.id, other) for other in candidates]
         scored = [item for item in scored if item[0] >= DUP_JACCARD]
         return max(scored, key=lambda item: (item[0], item[1]))[2] if scored else None
 
-    def _best_event(self, record: Record) -> Record | None:
+    def _best_event(self, record: Record, candidates: list[Record]) -> Record | None:
         best, best_score = None, 0.0
-        for other in self._candidates("evkey", record.probe_keys(), self.by_key, record.id):
+        for other in candidates:
             score = self.similarity(record, other)
             if score > best_score or (score == best_score and best is not None and other.id < best.id):
                 best, best_score = other, score
@@ -335,6 +292,13 @@ class Linker:
         return 0.45 * text + 0.35 * _overlap(a.persons, b.persons) + 0.2 * _overlap(a.countries, b.countries) \
             - 0.02 * gap
 
+    def _weight(self, term: str) -> float:
+        """Return a term's squared idf, once per linked article (the counts change only between articles)."""
+        found = self.weights.get(term)
+        if found is None:
+            found = self.weights[term] = self._idf(term) ** 2
+        return found
+
     def _idf(self, term: str) -> float:
         committed = self.df.get(term)
         if committed is None:
@@ -349,7 +313,7 @@ class Linker:
         shared = set(a) & set(b)
         if not shared:
             return 0.0
-        weights = {t: self._idf(t) ** 2 for t in set(a) | set(b)}
+        weights = {t: self._weight(t) for t in set(a) | set(b)}
         norm = math.sqrt(sum(weights[t] for t in a) * sum(weights[t] for t in b))
         return sum(weights[t] for t in shared) / norm if norm else 0.0
 

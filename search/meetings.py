@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import combinations
 
 from chancery.search import entities
@@ -116,9 +117,44 @@ def _slots(text: str, names: list[str]) -> list[str]:
     return list(dict.fromkeys(names[int(i)] for i in SLOT_RE.findall(text)))
 
 
+@lru_cache(maxsize=1)
+def _first_keys() -> dict[str, frozenset]:
+    """Return, per person, the first-token keys of the gazetteer's names for them."""
+    found: dict[str, set] = {}
+    for key, child in entities.gazetteer().trie.items():
+        stack = [child] if key != entities.END else []
+        while stack:
+            for inner, value in stack.pop().items():
+                if inner != entities.END:
+                    stack.append(value)
+                    continue
+                for entry in value:
+                    if entry.kind in ("person", "surname"):
+                        found.setdefault(entry.value, set()).add(key)
+    return {name: frozenset(keys) for name, keys in found.items()}
+
+
+def _named(sentence: str, persons: list[str]) -> int:
+    """Return how many of the people may be mentioned in the sentence: at least as many as are.
+
+    A mention needs its first token's key (folded, lower-cased) or the name or surname
+    in the text, so a sentence short of two costs a few substring tests, not the
+    tokenizing and gazetteer scan of `_mentions` (98 % of cue sentences on the
+    generated corpus).
+    """
+    plain = sentence.replace("’", "'")
+    if not plain.isascii():
+        return len(set(persons))        # folding is per token there: no shortcut
+    low = plain.replace(".", "").lower()
+    keys = _first_keys()
+    return sum(1 for name in set(persons)
+               if name in sentence or name.split()[-1] in sentence
+               or any(key in low for key in keys.get(name, ())))
+
+
 def pairs_in(sentence: str, persons: list[str]) -> set[tuple[str, str]]:
     """Return the pairs of the article's people a sentence says met (each pair sorted)."""
-    if not CUE_RE.search(sentence):
+    if _named(sentence, persons) < 2 or not CUE_RE.search(sentence):
         return set()
     spans = _mentions(sentence, persons)
     if len({name for _, _, name in spans}) < 2:

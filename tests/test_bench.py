@@ -174,3 +174,14 @@ def test_quality_section_renders(tmp_path):
     assert "## Extraction quality on the dev sets" in text
     assert "| topics | topic micro precision | 0.9 |" in text and "| topics | topic macro F1 | 0.7 |" in text
     assert "## dev articles" not in text
+
+
+def test_events_benchmark_alternates_rounds_and_reports_medians(tmp_path, out):
+    from bench import events
+    figures = events.run(60, None, rounds=2)
+    assert [len(figures[name]["runs"]) for name in ("events", "baseline")] == [2, 2]
+    walls = [run["seconds"] for run in figures["events"]["runs"]]
+    assert abs(figures["events"]["seconds"] - sum(walls) / 2) <= 0.01
+    assert figures["quality"]["articles"] == 60
+    common.save("events", "60", figures, tmp_path / "results")
+    assert "Medians of 2 runs of each, alternated" in (tmp_path / "RESULTS.md").read_text()

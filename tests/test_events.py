@@ -214,3 +214,18 @@ def test_with_events_off_articles_have_no_event_and_stand_alone(tmp_path):
     assert (event_store.groups(snap, "event").codes == -1).all()
     response = service.search(SearchRequest(q="energy", collapse="event"))
     assert response["total"] == 2 and all(r["event"] is None for r in response["results"])
+
+
+@pytest.mark.parametrize("writes", ["one", "each-from-index"])
+def test_a_copy_sharing_no_band_is_found_among_its_people_and_days(tmp_path, monkeypatch, writes):
+    # Every article's bands differ: only the evkey candidates can find the copy.
+    monkeypatch.setattr(events.Features, "bands", lambda self: [f"own:{id(self)}"])
+    if writes == "one":
+        index(tmp_path, ["summit", "summit-copy", "floods"])
+    else:
+        for name in ["summit", "summit-copy", "floods"]:
+            indexer._CARRY.clear()
+            index(tmp_path, [name])
+    dups, found = dup_of(tmp_path), event_of(tmp_path)
+    assert dups["summit-copy"] == dups["summit"] != dups["floods"]
+    assert found["summit-copy"] == found["summit"]

@@ -92,3 +92,29 @@ def test_extract_gives_each_pair_once_with_date_and_place():
 
 def test_extract_needs_two_people():
     assert meetings.extract("Merkel met reporters", "Merkel met reporters in Berlin.", [MERKEL], None) == []
+
+
+# Mentions the shortcut must see: gazetteer aliases, surnames, possessives, curly
+# apostrophes, dots, accents, case, and a name the gazetteer does not hold.
+MENTIONED = [
+    ("Sergei Lavrov met John Kerry.", ["Sergey Lavrov", "John Kerry"]),
+    ("Lavrov’s talks with Kerry ended late.", ["Sergey Lavrov", "John Kerry"]),
+    ("LAVROV AND KERRY MET IN GENEVA", ["Sergey Lavrov", "John Kerry"]),
+    ("John F. Kerry met Lavrov's deputy.", ["Sergey Lavrov", "John Kerry"]),
+    ("António Guterres received Wang Yi.", [GUTERRES, WANG]),
+    ("Antonio Guterres received Wang Yi.", [GUTERRES, WANG]),
+    ("Ingrid Halvorsen met Macron in Oslo.", ["Ingrid Halvorsen", MACRON]),
+    ("Halvorsen met Macron.", ["Ingrid Halvorsen", MACRON]),
+    *[(sentence, PEOPLE) for sentence, _ in SENTENCES],
+]
+
+
+@pytest.mark.parametrize("sentence, persons", MENTIONED)
+def test_the_mention_shortcut_never_undercounts(sentence, persons):
+    found = {name for _, _, name in meetings._mentions(sentence, persons)}
+    assert meetings._named(sentence, persons) >= len(found)
+
+
+def test_a_sentence_naming_one_person_is_not_read_further(monkeypatch):
+    monkeypatch.setattr(meetings, "_mentions", lambda *_: pytest.fail("mentions were scanned"))
+    assert meetings.pairs_in("Merkel met the press in Paris.", PEOPLE) == set()
