@@ -73,7 +73,7 @@ def run(count: int, baseline_python: str | None, rounds: int = 1) -> dict:
     figures = {"articles": count, "rounds": rounds}
     runs = [("events", sys.executable, common.ROOT, [])]
     if baseline_python:
-        runs.append(("baseline", baseline_python, Path(baseline_python).resolve().parent.parent.parent, []))
+        runs.append(("baseline", baseline_python, Path(baseline_python).absolute().parent.parent.parent, []))
     else:
         runs.append(("baseline", sys.executable, common.ROOT, ["--events", "off"]))
     samples: dict[str, list[dict]] = defaultdict(list)
