@@ -15,7 +15,8 @@ from functools import lru_cache
 from chancery.search import data, person_tagger
 from chancery.search.person_tagger import sentence_start
 
-# A word this common in lower case (Zipf, wordfreq) does not end a name unless it is a surname.
+# A word this common in lower case (Zipf, wordfreq) does not end a name unless it is a surname,
+# and, a little less common, does not stand alone for a person at a sentence's start.
 COMMON_ZIPF = 4.0
 COMMON_OPENER_ZIPF = 3.0
 NAME_PARTICLE = r"(?:(?:de|van|von|der|den|du|da|di|al|el|bin|le|la)\s+)?"
@@ -236,7 +237,7 @@ def in_role_context(tokens: list, start: int, end: int, gaz) -> bool:
 def initials_before(tokens: list, start: int, text: str, gaz) -> int:
     """Return where a name begins once the initials before it are taken in: "P.V. Krishnamoorthy", "Franklin D."."""
     i = start
-    while i > 0 and is_initial(tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] in (" ", ". "):
+    while i > 0 and _is_initial(tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] in (" ", ". "):
         i -= 1
     if i < start and i > 0 and tokens[i - 1].text[:1].isupper() and tokens[i - 1].key.isalpha() \
             and text[tokens[i - 1].end:tokens[i].start] == " " and not not_name(tokens[i - 1], gaz) \
@@ -245,13 +246,14 @@ def initials_before(tokens: list, start: int, text: str, gaz) -> int:
     return i
 
 
-def common_word(low: str) -> bool:
-    """Tell whether a word is too common in lower case to end a name, unless it is a surname (Brown, Hall)."""
-    return float(person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_ZIPF \
+def common_word(low: str, zipf: float = COMMON_ZIPF) -> bool:
+    """Tell whether a word is at least this common in lower case and no census name (Brown, Hall are)."""
+    return float(person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= zipf \
         and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
 
 
-def is_initial(token) -> bool:
+def _is_initial(token) -> bool:
+    """Tell whether a token is an initial or a run of them ("D", "P.V.")."""
     return bool(INITIALS_RE.match(token.text)) or token.initial
 
 
@@ -263,7 +265,4 @@ def firm_heads(tokens: list, gaz) -> set[str]:
 
 def common_opener(tokens: list, m: Mention, text: str) -> bool:
     """Tell whether a lone word opening a sentence is a common word, not a surname ("Traders said")."""
-    low = tokens[m.start].low
-    return sentence_start(tokens, m.start, text) and float(
-        person_tagger.buckets(person_tagger.LEXICON_FILE).get(low, "0")) >= COMMON_OPENER_ZIPF \
-        and low not in person_tagger.buckets(person_tagger.NAMES_FILE)
+    return sentence_start(tokens, m.start, text) and common_word(tokens[m.start].low, COMMON_OPENER_ZIPF)

@@ -4,11 +4,11 @@ Four sources of mentions, strongest first: the gazetteer (canonical names and al
 of known people), a byline (a name alone on the first line above a dateline), role
 cues ("Finance Minister X", "X, the central bank governor", "X said" after a known
 given name: search.person_rules) and the trained tagger (search.person_tagger).
-Honorifics and titles are cut off a mention; organisations, places and buildings are dropped. A later mention
-("Mr. Halvorsen", "Halvorsen said") is resolved to the fullest name of the article
-with that surname, else to the gazetteer person of the article's year (the
-Stoltenberg of 1987 is Thorvald, of 2015 Jens), else kept as it stands when the
-evidence for it is strong enough.
+Honorifics and titles are cut off a mention; organisations, places and buildings are
+dropped. A later mention ("Mr. Halvorsen", "Halvorsen said") is resolved to the fullest
+name of the article with that surname, else to the gazetteer person of the article's
+year (the Stoltenberg of 1987 is Thorvald, of 2015 Jens), else kept as it stands when
+the evidence for it is strong enough.
 """
 from __future__ import annotations
 
@@ -74,11 +74,11 @@ def find(tokens: list, matches: list, text: str, gaz, year: int | None = None) -
     taken |= {i for m in mentions for i in range(m.start, m.end)}
     # An organisation's name runs on over the capitalised words after it ("Drexel Burnham Lambert").
     for m in matches:
-        i = m.end
-        while any(e.kind == "org" for e in m.entries) and i < len(tokens) and tokens[i].joined \
-                and tokens[i].text[:1].isupper():
-            taken.add(i)
-            i += 1
+        if any(e.kind == "org" for e in m.entries):
+            i = m.end
+            while i < len(tokens) and tokens[i].joined and tokens[i].text[:1].isupper():
+                taken.add(i)
+                i += 1
     # The tagger need not score words a gazetteer match or a rule has already placed, nor "The"
     # nor acronyms (dropped below anyway).
     ruled = byline(tokens, text, gaz) + role_mentions(tokens, text, gaz)

@@ -146,10 +146,12 @@ def build_names(out: Path) -> int:
     import names                                # only needed to rebuild the file, not to run
 
     folder = Path(names.__file__).parent
-    read = [line.split()[0].lower() for line in (folder / "dist.male.first").read_text().splitlines()]
-    read += [line.split()[0].lower() for line in (folder / "dist.female.first").read_text().splitlines()]
-    given = set(read)
-    surnames = [line.split()[0].lower() for line in (folder / "dist.all.last").read_text().splitlines()]
+
+    def ranked(name: str) -> list[str]:
+        return [line.split()[0].lower() for line in (folder / name).read_text().splitlines()]
+
+    given = set(ranked("dist.male.first") + ranked("dist.female.first"))
+    surnames = ranked("dist.all.last")
     lines = ["# Given names and surnames (by rank) of the 1990 US census, public domain, as shipped by the",
              "# `names` package (MIT): `python -m chancery.search.train_persons --lexicon`. A given name is",
              "# listed only as one."]
