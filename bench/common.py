@@ -16,11 +16,11 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"                 # corpora and indexes: git-ignored
 RESULTS = BENCH / "results"         # one JSON per benchmark and size: committed
-SIZES = {"20k": 20_000, "100k": 100_000}
+SIZES = {"20k": 20_000, "100k": 100_000, "1m": 1_000_000}
 
 
 def size_count(name: str) -> int:
-    """Return the article count of a size name ("20k", "100k" or a number)."""
+    """Return the article count of a size name ("20k", "100k", "1m" or a number)."""
     return SIZES.get(name) or int(name)
 
 
@@ -85,7 +85,7 @@ def save(name: str, size: str, figures: dict, results_dir: Path = RESULTS) -> Pa
 def arguments(description: str) -> argparse.ArgumentParser:
     """Return a benchmark's argument parser, with the --size every benchmark takes."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--size", default="20k", help="20k, 100k or a number of articles")
+    parser.add_argument("--size", default="20k", help="20k, 100k, 1m or a number of articles")
     return parser
 
 

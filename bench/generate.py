@@ -109,6 +109,8 @@ def articles(count: int, seed: int) -> Iterator[dict]:
                    "source": sources.draw(), "published": published.isoformat(),
                    "url": f"https://news.example/{seed}/{number}"}
         made.append(article)
+        if len(made) > 1000:            # rewrites draw from the last 500: a 1M corpus stays small in memory
+            del made[:500]
         yield article
 
 

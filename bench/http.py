@@ -13,6 +13,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -62,14 +65,23 @@ def worker_memory_mb(server: subprocess.Popen) -> dict:
             "anonymous": round(max(_anonymous_mb(w) for w in workers), 1)}
 
 
+def first_answer(index_dir: Path, workers: int, query: str) -> tuple:
+    """Start the server; return it, its address and the seconds until its first search answered."""
+    started = time.perf_counter()
+    server, base = launch(index_dir, workers, cwd=common.ROOT)
+    with urllib.request.urlopen(f"{base}/api/search?q={urllib.parse.quote(query)}", timeout=120) as response:
+        response.read()
+    return server, base, round(time.perf_counter() - started, 2)
+
+
 def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
-    paths = search_bench.prepare(count, out)
+    paths = search_bench.prepare(count, out, with_baselines=False)
     cases = search_bench.make_queries(paths["export"], 500)
     figures: dict = {"articles": count, "workers": workers, "seconds_per_level": seconds, "levels": {}}
     with tempfile.TemporaryDirectory() as folder:
         queries = Path(folder) / "queries.json"
         queries.write_text(json.dumps(cases))
-        server, base = launch(paths["chancery"], workers, cwd=common.ROOT)
+        server, base, figures["first_answer_s"] = first_answer(paths["chancery"], workers, cases[0]["q"])
         try:
             for users in LEVELS:
                 figures["levels"][str(users)] = load(base, users, seconds, queries, Path(folder))

@@ -10,6 +10,8 @@ so every system filters and counts the same values.
 """
 from __future__ import annotations
 
+import argparse
+
 import json
 import random
 import re
@@ -83,11 +85,16 @@ def time_queries(run, cases: list[dict], facets: bool, snippets: bool) -> dict:
     return {**common.percentiles(timings), "queries": len(cases)}
 
 
-def prepare(count: int, out: Path = common.OUT) -> dict[str, Path]:
+BASELINES_UP_TO = 100_000          # plain Whoosh and FTS5 past this only when asked: hours to build
+
+
+def prepare(count: int, out: Path = common.OUT, with_baselines: bool = True) -> dict[str, Path]:
     """Build the three indexes of a corpus (reusing what exists)."""
     corpus = common.corpus(count)
     paths = {"chancery": out / f"index-chancery-{count}", "export": out / f"export-{count}.jsonl",
              "plain": out / f"index-plain-facets-{count}", "fts5": out / f"fts5-{count}.db"}
+    if (out / f"index-chancery-{count}.state.json").exists():
+        raise SystemExit(f"bench.index --size {count} was interrupted: finish it with --resume first")
     # Each built under a partial name and renamed when complete: a killed run is not reused.
     common.build_once(paths["chancery"], lambda part: subprocess.run(
         [sys.executable, "-m", "chancery", "index", "--index-dir", str(part), str(corpus)],
@@ -98,24 +105,29 @@ def prepare(count: int, out: Path = common.OUT) -> dict[str, Path]:
             subprocess.run([sys.executable, "-m", "chancery", "export", "--index-dir", str(paths["chancery"])],
                            cwd=common.ROOT, check=True, stdout=handle)
     common.build_once(paths["export"], export)
+    if not with_baselines:
+        return paths
     common.build_once(paths["plain"], lambda part: baselines.whoosh_index(paths["export"], part, with_facets=True))
     common.build_once(paths["fts5"], lambda part: baselines.fts5_build(paths["export"], part))
     return paths
 
 
-def run(count: int, queries: int, baseline_queries: int, out: Path = common.OUT) -> dict:
+def run(count: int, queries: int, baseline_queries: int, out: Path = common.OUT,
+        with_baselines: bool | None = None) -> dict:
     """Time every system in every mode; return the figures with ratios."""
-    paths = prepare(count, out)
+    with_baselines = count <= BASELINES_UP_TO if with_baselines is None else with_baselines
+    paths = prepare(count, out, with_baselines)
     cases = make_queries(paths["export"], queries)
-    systems = {"chancery": (chancery_runner(paths["chancery"]), cases),
-               "plain_whoosh": (baselines.PlainWhoosh(paths["plain"]).search, cases[:baseline_queries]),
-               "sqlite_fts5": (baselines.Fts5(paths["fts5"]).search, cases)}
+    systems = {"chancery": (chancery_runner(paths["chancery"]), cases)}
+    if with_baselines:
+        systems.update(plain_whoosh=(baselines.PlainWhoosh(paths["plain"]).search, cases[:baseline_queries]),
+                       sqlite_fts5=(baselines.Fts5(paths["fts5"]).search, cases))
     figures: dict = {"articles": count, "modes": {}}
     for mode, (facets, snippets) in MODES.items():
         figures["modes"][mode] = {name: time_queries(runner, subset, facets, snippets)
                                   for name, (runner, subset) in systems.items()}
         ours = figures["modes"][mode]["chancery"]
-        for name in ("plain_whoosh", "sqlite_fts5"):
+        for name in [n for n in ("plain_whoosh", "sqlite_fts5") if n in systems]:
             theirs = figures["modes"][mode][name]
             figures["modes"][mode][f"ratio_{name}"] = {k: round(theirs[k] / max(ours[k], 1e-6), 1)
                                                        for k in ("p50", "p95", "p99")}
@@ -127,8 +139,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=500, help="queries per mode")
     parser.add_argument("--baseline-queries", type=int, default=500,
                         help="how many of them plain Whoosh runs (it is slow at 100k)")
+    parser.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"time plain Whoosh and SQLite FTS5 too (default: up to {BASELINES_UP_TO:,} articles)")
     args = parser.parse_args(argv)
-    figures = run(common.size_count(args.size), args.queries, args.baseline_queries)
+    figures = run(common.size_count(args.size), args.queries, args.baseline_queries, with_baselines=args.baselines)
     common.publish("search", args.size, figures)
 
 

@@ -57,8 +57,11 @@ def _batches(items, size):
 @setting_option("events")
 @setting_option("batch_size")
 @setting_option("jobs")
+@setting_option("writers")
+@click.option("--only-new", is_flag=True,
+              help="Skip the articles whose id is already indexed (resume an import that was interrupted).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def index_command(paths, **options):
+def index_command(paths, only_new, **options):
     """Add or replace the articles in files, folders and .jsonl files."""
     config = load_settings(options)
     started = time.perf_counter()
@@ -66,15 +69,18 @@ def index_command(paths, **options):
     failures = 0
     progress = tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
-        writer = indexer.Indexer(config["index_dir"], config["lock_timeout"], config["events"])
-        for batch in _batches(batch_reader.read(list(paths), config["jobs"], config["events"]), config["batch_size"]):
+        writer = indexer.Indexer(config["index_dir"], config["lock_timeout"], config["events"], config["writers"])
+        known = indexer.indexed_ids(config["index_dir"]) if only_new else frozenset()
+        read = batch_reader.read(list(paths), config["jobs"], config["events"], ahead=config["batch_size"],
+                                 skip_ids=known)
+        for batch in _batches(read, config["batch_size"]):
             good = [item for item in batch if isinstance(item, articles.Article)]
             for failure in (item for item in batch if isinstance(item, articles.Failure)):
                 failures += 1
                 progress.write(f"failed: {failure.where}: {failure.reason}", file=sys.stderr)
             # Each batch is one atomic commit, parsed by the pool ahead of the writer,
             # so the lock is never held while parsing.
-            total += writer.write(good)
+            total += writer.write(good, only_new=only_new)
             progress.update(len(batch))
     except indexer.IndexLocked as error:
         raise click.ClickException(str(error)) from None
@@ -83,7 +89,8 @@ def index_command(paths, **options):
     finally:
         progress.close()
     seconds = time.perf_counter() - started
-    click.echo(f"indexed {total.added}, replaced {total.replaced}, failed {failures} "
+    skipped = f"skipped {total.skipped + len(known)} already indexed, " if only_new else ""
+    click.echo(f"indexed {total.added}, replaced {total.replaced}, {skipped}failed {failures} "
                f"in {seconds:.2f} s (index version {total.version})")
     sys.exit(1 if failures else 0)
 

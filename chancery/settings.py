@@ -62,7 +62,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             _positive_int),
     Setting("events", True, "Group articles into events and find meetings while indexing (off: indexing is "
             "faster, and the articles written meanwhile have no event and no meetings).", _switch),
-    Setting("batch_size", 5000, "Articles parsed before each atomic commit of 'chancery index'.", _positive_int),
+    Setting("writers", os.cpu_count() or 1, "Processes that write index segments for each large batch of "
+            "'chancery index' (1: the main process writes alone).", _positive_int),
+    Setting("batch_size", 50_000, "Articles parsed before each atomic commit of 'chancery index': each commit "
+            "adds one segment per writer, so larger batches leave fewer segments to search.", _positive_int),
     Setting("api_token", None, "Bearer token that POST and DELETE must present; unset means writes are refused.",
             flag_allowed=False),
     Setting("cors_origins", "", "Comma-separated origins allowed to call the API from a browser; empty means none."),

@@ -385,13 +385,20 @@ def _json_document(text: str, where: str) -> Iterator[Article | Failure]:
             yield unexpected(name, error)
 
 
-def read_json_lines(text: str, where: str, first_line: int = 1) -> Iterator[Article | Failure]:
-    """Yield the articles of JSON Lines text; a broken line is a Failure, not the end."""
+def read_json_lines(text: str, where: str, first_line: int = 1,
+                    skip_ids: frozenset = frozenset()) -> Iterator[Article | Failure]:
+    """Yield the articles of JSON Lines text; a broken line is a Failure, not the end.
+
+    A record whose id is in skip_ids is passed over before it is cleaned or extracted.
+    """
     for number, line in enumerate(text.splitlines(), start=first_line):
         if not line.strip():
             continue
         try:
-            yield from_record(loads(line))
+            record = loads(line)
+            if skip_ids and isinstance(record, dict) and record.get("id") in skip_ids:
+                continue
+            yield from_record(record)
         except json.JSONDecodeError as error:
             yield Failure(f"{where}:{number}", f"invalid JSON: {error}")
         except ArticleError as error:

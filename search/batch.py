@@ -18,6 +18,9 @@ from chancery.search.articles import (JSONL_SUFFIXES, Article, ArticleError, Fai
 
 LINES_PER_UNIT = 200
 IN_FLIGHT_PER_PROCESS = 4
+# Ids not to read again (`chancery index --only-new`): set before the pool forks, so
+# the workers inherit it instead of receiving it with every unit.
+_SKIP_IDS: frozenset = frozenset()
 
 
 def units(paths: list[Path]) -> Iterator[tuple]:
@@ -57,26 +60,35 @@ def _read_unit(unit: tuple) -> list[Article | Failure]:
         return [unit[1]]
     if kind == "lines":
         _, where, first_line, text = unit
-        return list(read_json_lines(text, where, first_line))
+        return list(read_json_lines(text, where, first_line, _SKIP_IDS))
     _, path, meta = unit
     return list(read_path(path, meta))
 
 
-def read(paths: list[Path], processes: int = 1, with_events: bool = True) -> Iterator[Article | Failure]:
-    """Yield the articles and failures of files and folders, in order, read by processes workers."""
+def read(paths: list[Path], processes: int = 1, with_events: bool = True,
+         ahead: int = 0, skip_ids: frozenset = frozenset()) -> Iterator[Article | Failure]:
+    """Yield the articles and failures of files and folders, in order, read by processes workers.
+
+    Up to `ahead` articles (at least a few units per process) are read ahead of the
+    consumer, so the workers go on reading while it writes a batch. JSON Lines records
+    whose id is in skip_ids are not read.
+    """
+    global _SKIP_IDS
+    _SKIP_IDS = frozenset(skip_ids)
     work = process if with_events else process_plain
     if processes <= 1:
         for unit in units(paths):
             yield from work(unit)
         return
     # fork: workers inherit the loaded gazetteers instead of loading them again.
-    # At most IN_FLIGHT units wait at a time, so a writer slower than the readers
+    # At most in_flight units wait at a time, so a writer slower than the readers
     # does not make parsed articles pile up in memory (Pool.imap reads ahead without limit).
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pending: deque = deque()
+        in_flight = max(IN_FLIGHT_PER_PROCESS * processes, ahead // LINES_PER_UNIT)
         for unit in units(paths):
             pending.append(pool.apply_async(work, (unit,)))
-            if len(pending) >= IN_FLIGHT_PER_PROCESS * processes:
+            if len(pending) >= in_flight:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()

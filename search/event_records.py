@@ -4,12 +4,14 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 PERMUTATIONS = 64               # MinHash permutations: the signature's length
+BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
 WINDOW_DAYS = 3
 NO_DAY = "-"
 DECODED_RECORDS = 20_000        # stored records kept decoded per process (~1 KB each)
@@ -60,6 +62,10 @@ class Record:
         return cls(value["i"], value["e"], value["u"], value["d"], frozenset(value["p"]), frozenset(value["c"]),
                    tuple(value["t"]), np.frombuffer(base64.b64decode(value["s"]), np.uint32))
 
+    def band_hashes(self) -> list[int]:
+        """Return the crc32 of each band of the signature."""
+        return band_hashes(self.signature)
+
     def keys(self) -> list[str]:
         """Return the evkey terms under which this record is found."""
         day = NO_DAY if self.day is None else str(self.day)
@@ -71,6 +77,18 @@ class Record:
         if self.day is not None:
             days.append(NO_DAY)
         return [f"{name}@{day}" for name in sorted(self.persons | self.countries) for day in days]
+
+
+def band_hashes(signature: np.ndarray) -> list[int]:
+    """Return the crc32 of each of a MinHash signature's BANDS bands."""
+    rows = PERMUTATIONS // BANDS
+    data = signature.astype("<u4").tobytes()
+    return [zlib.crc32(data[4 * rows * band:4 * rows * (band + 1)]) for band in range(BANDS)]
+
+
+def band_keys(hashes: list[int]) -> list[int]:
+    """Return the band look-up keys: the band's number above its crc32."""
+    return [band << 32 | value for band, value in enumerate(hashes)]
 
 
 _DECODED: OrderedDict = OrderedDict()     # raw evdata -> Record, the most recently used kept

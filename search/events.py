@@ -3,15 +3,16 @@
 Each article gets two ids, stored in its document: `event` (the articles that
 report the same happening) and `dup` (copies of one text: syndicated or lightly
 rewritten). The link is made once, when the article is written, without
-re-clustering: the article is compared with the candidates the index offers
-through two keyword fields of terms made for the purpose,
+re-clustering: the article is compared with the candidates found by two kinds of
+keys, kept in a fixed-width column (`evindex`, searched through per-segment tables:
+search.event_index) and, for the articles of this writer's last batches, in memory:
 
-- `lsh`: the bands of a MinHash signature of the text's 4-word shingles
-  (datasketch), so copies of one text share a band term wherever and whenever
-  they were published; a copy whose estimated Jaccard similarity is at least
-  DUP_JACCARD joins its original's dup group and event;
-- `evkey`: "<person or country>@<day>" terms, so the articles that share a person
-  or country within WINDOW_DAYS days are found by a few term look-ups.
+- the bands of a MinHash signature of the text's 4-word shingles (datasketch), so
+  copies of one text share a band wherever and whenever they were published; a copy
+  whose estimated Jaccard similarity is at least DUP_JACCARD joins its original's
+  dup group and event;
+- its people and countries with its day, so the articles that share a person or
+  country within WINDOW_DAYS days are found by a few look-ups.
 
 A candidate joins when people, countries and the words of title and lead agree
 enough (see `similarity`); else the article starts an event whose id derives from
@@ -34,17 +35,17 @@ from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import FixedBytesColumn, VarBytesColumn
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
-from chancery.search import analysis, meetings
-from chancery.search.event_records import PERMUTATIONS, WINDOW_DAYS, Record, decoded
+from chancery.search import analysis, event_index, meetings
+from chancery.search.event_records import (BANDS, PERMUTATIONS, WINDOW_DAYS, Record, band_hashes, band_keys,
+                                           decoded)
 
 # Named, not left to datasketch's default: signatures stored in an index must not change
 # with the library's version (2.0 changed the default scheme).
 SCHEME = "affine32"
-BANDS = 16                      # 16 bands of 4 rows: pairs above ~0.5 Jaccard share a band
 SHINGLE = 4
 DUP_JACCARD = 0.6
 LEAD_WORDS = 60
@@ -53,7 +54,7 @@ JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (R
 MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
 IDF_PRIOR = 100
-MAX_PER_KEY = 50                # candidates read per evkey or band: the latest written
+MAX_PER_KEY = 50                # candidates read per band, or per name and day: the latest written
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
@@ -68,8 +69,7 @@ def schema_fields() -> dict:
     return {
         "event": ID(stored=True, sortable=True),
         "dup": ID(stored=True, sortable=True),
-        "evkey": _keys_field(),
-        "lsh": _keys_field(),
+        "evindex": COLUMN(FixedBytesColumn(event_index.WIDTH)),
         "evdata": COLUMN(VarBytesColumn()),
         "meetings": STORED(),
         "met": _keys_field(stored=True),
@@ -82,15 +82,13 @@ class Features:
     terms: list[str]
     signature: np.ndarray
     meetings: list[dict] = field(default_factory=list)
-    band_terms: list[str] | None = None
+    band_list: list[int] | None = None
 
-    def bands(self) -> list[str]:
-        """Return the signature's band terms, made once (in the reading workers, off the writer's path)."""
-        if self.band_terms is None:
-            rows = PERMUTATIONS // BANDS
-            self.band_terms = [f"{band}:{zlib.crc32(self.signature[band * rows:(band + 1) * rows].tobytes()):x}"
-                               for band in range(BANDS)]
-        return self.band_terms
+    def bands(self) -> list[int]:
+        """Return the signature's band keys, made once (in the reading workers, off the writer's path)."""
+        if self.band_list is None:
+            self.band_list = band_keys(band_hashes(self.signature))
+        return self.band_list
 
 
 @lru_cache(maxsize=1)
@@ -209,12 +207,15 @@ class Linker:
         record = Record(article.id, "", "", _day(article.published), frozenset(article.persons),
                         frozenset(article.countries), tuple(found.terms), found.signature)
         bands = found.bands()
-        copy = self._best_copy(record, self._candidates("lsh", bands, self.by_band, record.id))
+        names = record.persons | record.countries
+        copy = self._best_copy(record, self._candidates(
+            bands, self.by_band, record.id, lambda: event_index.band_candidates(self.reader, bands, MAX_PER_KEY)))
         nearby = []
         if copy is None:
             # A copy that shares no band (about 1 in 9 at a Jaccard similarity of 0.6) is
             # still found among the articles of its people and days, compared anyway.
-            nearby = self._candidates("evkey", record.probe_keys(), self.by_key, record.id)
+            nearby = self._candidates(record.probe_keys(), self.by_key, record.id, lambda: event_index.name_candidates(
+                self.reader, names, record.day, MAX_PER_KEY))
             copy = self._best_copy(record, nearby)
         if copy is not None:
             record.event, record.dup = copy.event, copy.dup
@@ -226,8 +227,7 @@ class Linker:
         pairs = [m["persons"] for m in found.meetings]
         met = sorted({"\t".join(p) for p in pairs} | {name for p in pairs for name in p})
         document = {"event": record.event, "dup": record.dup, "evdata": record.encode(),
-                    "evkey": SEPARATOR.join(record.keys()),
-                    "lsh": SEPARATOR.join(bands),
+                    "evindex": event_index.encode(record.day, [key & 0xFFFFFFFF for key in bands], names),
                     "meetings": json.dumps(found.meetings, ensure_ascii=False)}
         if met:
             document["met"] = SEPARATOR.join(met)
@@ -235,7 +235,7 @@ class Linker:
 
     # -- candidates --------------------------------------------------------------------
 
-    def _remember(self, record: Record, bands: list[str]) -> None:
+    def _remember(self, record: Record, bands: list[int]) -> None:
         self.memory[record.id] = record
         self.event_sizes[record.event] += 1
         for key in record.keys():
@@ -245,28 +245,26 @@ class Linker:
         self.batch_docs += 1
         self.batch_df.update(record.terms)
 
-    def _candidates(self, field_name: str, keys: list[str], table: dict, own_id: str) -> list[Record]:
+    def _candidates(self, keys: list, table: dict, own_id: str, from_index) -> list[Record]:
+        """Return the remembered records under keys, and the committed ones from_index() finds."""
         found: dict[str, Record] = {}
         for key in keys:
             for doc_id in table.get(key, ())[-MAX_PER_KEY:]:
                 record = self.memory.get(doc_id)
                 if record is not None and doc_id != own_id:
                     found[doc_id] = record
-            if self.whole_index or self.column is None or (field_name, key) not in self.reader:
+        if self.whole_index or self.column is None:
+            return list(found.values())
+        # The latest written of a key's articles are enough to find an event it already
+        # has; reading every one made a popular person's days cost more with every article.
+        for docnum in from_index():
+            raw = self.column[docnum]
+            if not raw:
                 continue
-            # The latest written of a key's articles are enough to find an event it
-            # already has; reading every one made a popular person's days cost more
-            # with every article about them.
-            for docnum in list(self.reader.postings(field_name, key).all_ids())[-MAX_PER_KEY:]:
-                if self.reader.is_deleted(docnum):
-                    continue
-                raw = self.column[docnum]
-                if not raw:
-                    continue
-                record = decoded(raw)
-                if record.id != own_id and record.id not in self.gone and record.id not in found \
-                        and record.id not in self.memory:
-                    found[record.id] = record
+            record = decoded(raw)
+            if record.id != own_id and record.id not in self.gone and record.id not in found \
+                    and record.id not in self.memory:
+                found[record.id] = record
         return list(found.values())
 
     def _best_copy(self, record: Record, candidates: list[Record]) -> Record | None:

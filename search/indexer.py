@@ -20,16 +20,23 @@ from typing import Iterable
 from whoosh import index
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
-from whoosh.writing.merge_policies import MERGE_SMALL
 
-from chancery.search import events, person_names, schema
+from chancery.search import events, person_names, schema, vocabulary
 from chancery.search.articles import Article
+from chancery.search.parallel_writer import ParallelWriter
 
 INDEX_NAME = "MAIN"
 LOG = logging.getLogger("chancery")
 WRITER_MEMORY_MB = 256
 # A segment whose deleted documents pass this share is rewritten at the next commit.
 MAX_DELETED_SHARE = 0.25
+# Whoosh merges at about 4 ms a document, as slow as writing it afresh: a commit merges
+# at most this many documents (a few seconds), so small writes into a large index stay
+# quick and a long import never stops for a merge storm. Larger merges: `chancery optimize`.
+MERGE_BUDGET_DOCS = 600
+MIN_MERGE_SEGMENTS = 4
+# A batch this large is written by several processes (forking them costs more below).
+PARALLEL_MIN_ARTICLES = 1000
 STALE_MARGIN_S = 5.0
 
 
@@ -65,11 +72,13 @@ class WriteResult:
     replaced: int = 0
     deleted: int = 0
     version: int = 0
+    skipped: int = 0
 
     def __iadd__(self, other: "WriteResult") -> "WriteResult":
         self.added += other.added
         self.replaced += other.replaced
         self.deleted += other.deleted
+        self.skipped += other.skipped
         self.version = other.version
         return self
 
@@ -102,10 +111,12 @@ _CARRY: dict[str, tuple] = {}
 class Indexer:
     """The one place that changes the index."""
 
-    def __init__(self, index_dir: str | os.PathLike, lock_timeout: float = 10.0, with_events: bool = True):
+    def __init__(self, index_dir: str | os.PathLike, lock_timeout: float = 10.0, with_events: bool = True,
+                 writers: int = 1):
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
         self.with_events = with_events
+        self.writers = writers
         self.ix = open_index(self.index_dir, create=True)
         self._names: person_names.NameTable | None = None
         self.linker = events.Linker()
@@ -124,10 +135,11 @@ class Indexer:
         if carried is not None and carried[0] == version(self.ix):
             _, self._names, self.linker = carried
 
-    def _writer(self):
+    def _writer(self, parallel: bool = False):
         started = time.time()
+        options = dict(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
         try:
-            writer = self.ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
+            writer = ParallelWriter(self.ix, self.writers, **options) if parallel else self.ix.writer(**options)
         except OSError as error:    # the lock file cannot be made: a read-only or full disk
             converted = unwritable(error)
             if converted is error:
@@ -149,15 +161,21 @@ class Indexer:
         self.ix = open_index(self.index_dir)
         return {"before": before, "after": stats(self.index_dir)}
 
-    def write(self, articles: Iterable[Article] = (), delete_ids: Iterable[str] = ()) -> WriteResult:
-        """Add or replace articles and delete ids in one atomic commit."""
+    def write(self, articles: Iterable[Article] = (), delete_ids: Iterable[str] = (),
+              only_new: bool = False) -> WriteResult:
+        """Add or replace articles and delete ids in one atomic commit (only_new: skip the ids already indexed)."""
         result = WriteResult()
-        writer = self._writer()
+        latest = {article.id: article for article in articles}
+        if only_new and latest:
+            with self.ix.searcher() as searcher:
+                known = {doc_id for doc_id in latest if searcher.document_number(id=doc_id) is not None}
+            result.skipped = len(known)
+            latest = {doc_id: article for doc_id, article in latest.items() if doc_id not in known}
+        writer = self._writer(parallel=self.writers > 1 and len(latest) >= PARALLEL_MIN_ARTICLES)
         self._adopt()                                 # under the lock: the version is settled
         try:
             with writer.searcher() as searcher:
                 existing = searcher.document_number
-                latest = {article.id: article for article in articles}
                 # Events: deleted and replaced articles are no candidates for the new ones.
                 self.linker.begin(searcher, set(delete_ids) | set(latest))
                 for doc_id in dict.fromkeys(delete_ids):
@@ -183,8 +201,10 @@ class Indexer:
                 _cancel(writer)
                 result.version = version(self.ix)
                 return result
+            vocabulary.write(self.index_dir, writer.generation, vocabulary.count(latest.values()))
             writer.commit(mergetype=merge_policy)
         except BaseException as error:
+            vocabulary.discard(self.index_dir, writer.generation)    # still under the lock
             _cancel(writer)
             self._names = None                        # it may hold names that were not committed
             self.linker = events.Linker()     # it remembered articles that were not written
@@ -197,6 +217,7 @@ class Indexer:
             raise
         self.ix = open_index(self.index_dir)
         result.version = version(self.ix)
+        vocabulary.prune(self.index_dir, result.version)
         _CARRY[str(self.index_dir.resolve())] = (result.version, self._names, self.linker)
         return result
 
@@ -231,16 +252,48 @@ class Indexer:
         return self.write(delete_ids=ids)
 
 
+def merge_plan(sizes: list[tuple[int, int]]) -> list[int]:
+    """Return the positions of the segments to merge, given each one's (stored, deleted) documents.
+
+    A segment whose deleted share passes MAX_DELETED_SHARE is rewritten first; then,
+    smallest first, the small segments, when at least MIN_MERGE_SEGMENTS fit together.
+    Nothing beyond MERGE_BUDGET_DOCS stored documents is merged in one commit.
+    """
+    budget, chosen = MERGE_BUDGET_DOCS, []
+    heavy = [i for i, (stored, deleted) in enumerate(sizes) if deleted > MAX_DELETED_SHARE * stored]
+    for i in sorted(heavy, key=lambda i: sizes[i][0]):
+        if sizes[i][0] <= budget:
+            chosen.append(i)
+            budget -= sizes[i][0]
+    small = []
+    for i in sorted((i for i in range(len(sizes)) if i not in chosen), key=lambda i: sizes[i][0]):
+        if sizes[i][0] > budget:
+            break
+        small.append(i)
+        budget -= sizes[i][0]
+    if len(small) >= MIN_MERGE_SEGMENTS:
+        chosen += small
+    return chosen
+
+
 def merge_policy(writer, segments):
-    """Merge Whoosh's small segments, and every segment whose deleted share passes MAX_DELETED_SHARE."""
-    heavy = [s for s in segments if s.deleted_count() > MAX_DELETED_SHARE * s.doc_count_all()]
-    rest = MERGE_SMALL(writer, [s for s in segments if s not in heavy])
-    for segment in heavy:
+    """Merge what merge_plan chooses into the new segment; return the segments kept as they are."""
+    chosen = set(merge_plan([(s.doc_count_all(), s.deleted_count()) for s in segments]))
+    for i in sorted(chosen):
         # Copying a segment's reader keeps only its live documents: the deleted ones go.
-        reader = SegmentReader(writer.storage, writer.schema, segment)
+        reader = SegmentReader(writer.storage, writer.schema, segments[i])
         writer.add_reader(reader)
         reader.close()
-    return rest
+    return [segment for i, segment in enumerate(segments) if i not in chosen]
+
+
+def indexed_ids(index_dir: str | os.PathLike) -> frozenset:
+    """Return the ids of the live articles of an index (none when there is no index yet)."""
+    if not exists(index_dir):
+        return frozenset()
+    with open_index(index_dir).reader() as reader:
+        ids = reader.column_reader("id")         # a column: no stored body is decoded
+        return frozenset(ids[doc] for doc in range(reader.doc_count_all()) if not reader.is_deleted(doc))
 
 
 def stats(index_dir: str | os.PathLike) -> dict:

@@ -13,9 +13,11 @@ paragraph) is searched by its MAX_TERMS most informative words, with no operator
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import unicodedata
 from collections import Counter
 
+import numpy as np
 from whoosh import query as wq
 
 from chancery.search import analysis, entities, schema
@@ -87,7 +89,7 @@ def cut(text: str) -> str:
     return head[:head.rfind(" ")] if " " in head else head[:MAX_QUERY_CHARS]
 
 
-def parse(text: str, searcher, facet_values: dict[str, list[str]] | None = None) -> wq.Query:
+def parse(text: str, searcher, facet_values: dict[str, list[str]] | None = None, vocabulary=None) -> wq.Query:
     """Parse query text into a tree ready to evaluate; raise QueryError only for an unknown field."""
     text = cut(text)
     if not text.strip():
@@ -96,7 +98,7 @@ def parse(text: str, searcher, facet_values: dict[str, list[str]] | None = None)
     if len(text.split()) > LONG_QUERY_WORDS or len(set(stems)) > MAX_TERMS:
         return bag_of_words(stems, searcher)
     try:
-        return _Parser(tokenize(text), searcher, facet_values or {}).parse()
+        return _Parser(tokenize(text), searcher, facet_values or {}, vocabulary).parse()
     except QueryError:
         raise
     except Exception:  # noqa: BLE001 - any other failure falls back to the words
@@ -121,9 +123,11 @@ def bag_of_words(stems: list[str], searcher) -> wq.Query:
 class _Parser:
     """A recursive-descent reader of querylex tokens."""
 
-    def __init__(self, tokens: list[Token], searcher, facet_values: dict):
+    def __init__(self, tokens: list[Token], searcher, facet_values: dict, vocabulary=None):
         self.tokens, self.i = tokens, 0
         self.searcher, self.facet_values = searcher, facet_values
+        # () -> (sorted words, their document counts): the index's unstemmed words.
+        self.vocabulary = vocabulary
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -217,7 +221,7 @@ class _Parser:
 
     def prefix(self, fields: tuple[str, ...], prefix: str) -> wq.Query | None:
         """Expand prefix* into the indexed words that start with it, most frequent first."""
-        nodes = [_expand_prefix(f, prefix, self.searcher, self.facet_values) for f in fields]
+        nodes = [_expand_prefix(f, prefix, self.searcher, self.facet_values, self.vocabulary) for f in fields]
         nodes = [n for n in nodes if n is not wq.NullQuery]
         return _one(wq.Or, nodes) if nodes else wq.NullQuery
 
@@ -248,7 +252,7 @@ def _text(stems: list[str], fields: tuple[str, ...], strict: bool = False) -> wq
     return wq.Or(parts + [phrase])
 
 
-def _expand_prefix(fieldname: str, prefix: str, searcher, facet_values: dict) -> wq.Query:
+def _expand_prefix(fieldname: str, prefix: str, searcher, facet_values: dict, vocabulary=None) -> wq.Query:
     if fieldname in schema.FACETS:
         wanted = fold(prefix)
         values = [v for v in facet_values.get(fieldname, []) if fold(v).startswith(wanted)]
@@ -257,13 +261,17 @@ def _expand_prefix(fieldname: str, prefix: str, searcher, facet_values: dict) ->
     if fieldname == "id":
         return wq.Prefix("id", prefix)
     reader = searcher.reader()
-    spelling = searcher.schema[fieldname].spelling_fieldname(fieldname)
-    found = [w.decode("utf-8") if isinstance(w, bytes) else w for w in reader.expand_prefix(spelling, fold(prefix))]
-    # Keep the most frequent words when the prefix is broad.
-    found = sorted(found, key=lambda w: -reader.doc_frequency(spelling, w))[:MAX_PREFIX_TERMS]
+    found = _prefix_words(fold(prefix), vocabulary) if vocabulary else []
     stems = sorted({term for w in found for term in analysis.terms(w)})
     terms = [wq.Term(fieldname, stem) for stem in stems if (fieldname, stem) in reader]
     return wq.Or(terms) if terms else wq.NullQuery
+
+
+def _prefix_words(prefix: str, vocabulary) -> list[str]:
+    """Return the index's words that start with a prefix, the most frequent first when it is broad."""
+    words, counts = vocabulary()
+    lo, hi = bisect_left(words, prefix), bisect_left(words, prefix + "\U0010ffff")
+    return [words[lo + int(i)] for i in np.argsort(-counts[lo:hi], kind="stable")[:MAX_PREFIX_TERMS]]
 
 
 def text_terms(tree: wq.Query) -> set[str]:

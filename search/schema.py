@@ -28,8 +28,9 @@ def build_schema() -> Schema:
     text = analysis.analyzer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=text, stored=True, field_boost=TITLE_BOOST, spelling=True),
-        body=TEXT(analyzer=text, stored=True, spelling=True),
+        # No spelling=True: the unstemmed words are kept by search.vocabulary instead.
+        title=TEXT(analyzer=text, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=text, stored=True),
         person=facet_field(),
         country=facet_field(),
         topic=facet_field(),

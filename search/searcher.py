@@ -258,7 +258,7 @@ class Service:
 
     def _select(self, snap: Snapshot, request: SearchRequest) -> tuple:
         """Return the query tree, scores, resolved filters, facet masks, base and result masks."""
-        tree = parse(request.q, snap.searcher, {f: snap.facets[f].values for f in schema.FACETS})
+        tree = parse(request.q, snap.searcher, {f: snap.facets[f].values for f in schema.FACETS}, snap.vocabulary)
         matched, scores = Evaluator(snap, self.params)(tree)
         if self.params is not None:
             matched, scores = ranking.rerank(snap, tree, request.q, matched, scores, self.params)
@@ -449,6 +449,9 @@ def _correct(snap: Snapshot, word: str) -> str | None:
     """Return the indexed word nearest to a misspelt one: fewest edits, then most documents."""
     words, frequencies = snap.vocabulary()
     found = process.extract(word, words, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=50)
+    # Word counts only grow (search.vocabulary): a word whose articles are all deleted is no suggestion.
+    reader = snap.searcher.reader()
+    found = [hit for hit in found if any((f, s) in reader for f in TEXT_FIELDS for s in analysis.terms(hit[0]))]
     if not found:
         return None
     return min(found, key=lambda hit: (hit[1], -frequencies[hit[2]], hit[0]))[0]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from chancery.search import schema
+from chancery.search import schema, vocabulary
 
 SCORED_FIELDS = ("title", "body")
 SPELLING_FIELDS = ("spell_title", "spell_body")
@@ -371,13 +371,16 @@ class Snapshot:
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def vocabulary(self) -> tuple[list[str], np.ndarray]:
-        """Return the index's unstemmed words and their document frequencies (built once)."""
+        """Return the index's unstemmed words, sorted, and their document frequencies (built once)."""
         if self._vocabulary is None:
-            merged: dict[str, int] = {}
+            reader = self.searcher.reader()
+            folder = getattr(self.searcher._ix.storage, "folder", None) if self.searcher._ix else None
+            merged = vocabulary.load(folder, reader.generation()) if folder else Counter()
+            # Segments written before search.vocabulary keep their words in Whoosh's spelling fields.
             for data, _, leaf in self.segments:
-                for word, count in data.words(leaf).items():
-                    merged[word] = merged.get(word, 0) + count
-            self._vocabulary = (list(merged), np.fromiter(merged.values(), np.int64, len(merged)))
+                merged.update(data.words(leaf))
+            words = sorted(merged)
+            self._vocabulary = (words, np.fromiter((merged[w] for w in words), np.int64, len(words)))
         return self._vocabulary
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:

@@ -218,8 +218,9 @@ def test_with_events_off_articles_have_no_event_and_stand_alone(tmp_path):
 
 @pytest.mark.parametrize("writes", ["one", "each-from-index"])
 def test_a_copy_sharing_no_band_is_found_among_its_people_and_days(tmp_path, monkeypatch, writes):
-    # Every article's bands differ: only the evkey candidates can find the copy.
-    monkeypatch.setattr(events.Features, "bands", lambda self: [f"own:{id(self)}"])
+    # Every article's bands differ: only the people-and-days candidates can find the copy.
+    monkeypatch.setattr(events.Features, "bands",
+                        lambda self: [(band << 32) | ((id(self) + band) & 0xFFFFFFFF) for band in range(16)])
     if writes == "one":
         index(tmp_path, ["summit", "summit-copy", "floods"])
     else:

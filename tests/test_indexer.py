@@ -212,3 +212,40 @@ def test_read_only_index_is_a_clear_error(small_disk, tmp_path):
         assert client.get("/api/health").get_json()["documents"] == 5
     finally:
         subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+@pytest.mark.parametrize("sizes, chosen", [
+    ([(50_000, 0), (50_000, 0)], []),                              # large segments are never merged
+    ([(50_000, 0)] + [(100, 0)] * 3, []),                          # three small ones wait for a fourth
+    ([(50_000, 0)] + [(100, 0)] * 4, [1, 2, 3, 4]),
+    ([(100, 0)] * 8, [0, 1, 2, 3, 4, 5]),                          # at most MERGE_BUDGET_DOCS at once
+    ([(400, 200), (300, 0), (100, 0)], [0]),                       # a segment a half deleted is rewritten
+    ([(50_000, 30_000), (100, 0)], []),                            # but not beyond the budget
+])
+def test_merge_plan(sizes, chosen):
+    assert indexer.merge_plan(sizes) == chosen
+
+
+def test_only_new_skips_the_ids_already_indexed(tmp_path):
+    writer = indexer.Indexer(tmp_path)
+    docs = seed_articles()
+    writer.write(docs[:3])
+    result = writer.write(docs, only_new=True)
+    assert (result.added, result.replaced, result.skipped) == (2, 0, 3)
+    assert indexer.indexed_ids(tmp_path) == {doc.id for doc in docs}
+    writer.delete([docs[0].id])
+    assert docs[0].id not in indexer.indexed_ids(tmp_path)
+
+
+def test_index_only_new_resumes_an_import(tmp_path, runner):
+    from chancery.cli import cli
+    lines = [json.dumps({"id": f"n{i}", "title": f"Talks {i}", "body": f"Envoys met for round {i}."}) for i in range(6)]
+    first, whole = tmp_path / "first.jsonl", tmp_path / "whole.jsonl"
+    first.write_text("\n".join(lines[:4]) + "\n")
+    whole.write_text("\n".join(lines) + "\n")
+    index_dir = tmp_path / "ix"
+    assert runner.invoke(cli, ["index", "--index-dir", str(index_dir), str(first)]).exit_code == 0
+    result = runner.invoke(cli, ["index", "--index-dir", str(index_dir), "--only-new", str(whole)])
+    assert result.exit_code == 0, result.output
+    assert "indexed 2, replaced 0, skipped 4 already indexed" in result.output
+    assert count(index_dir) == 6

@@ -1,0 +1,93 @@
+"""Write one large batch with several processes, each making its own segment.
+
+Whoosh analyses text and sorts postings in Python, so one writer uses one core
+however many the machine has. Whoosh's MpWriter hands the batch's documents to
+writer processes in job files; with multisegment each process's segment joins the
+index as it is, so nothing is merged and no posting is written twice. This
+subclass keeps what it gets wrong from losing documents silently: a writer process
+that died, or a segment that did not come back, fails the commit instead of being
+left out, and a cancelled write stops its processes instead of leaving them waiting.
+"""
+from __future__ import annotations
+
+import queue
+import shutil
+from pathlib import Path
+
+from whoosh.index import TOC, clean_files
+from whoosh.multiproc import MpWriter
+
+JOB_DOCUMENTS = 250             # documents per job file handed to a writer process
+RESULT_POLL_S = 0.5
+
+
+class WriterProcessFailed(RuntimeError):
+    """A writer process died or returned no segment: the batch was not committed."""
+
+
+class ParallelWriter(MpWriter):
+    """MpWriter with one segment per process, checked before the commit names them."""
+
+    def __init__(self, ix, procs: int, **kwargs):
+        super().__init__(ix, procs=procs, batchsize=JOB_DOCUMENTS, multisegment=True, **kwargs)
+        self.handed_out = 0
+
+    def _enqueue(self):
+        self.handed_out += len(self.docbuffer)
+        super()._enqueue()
+
+    def cancel(self):
+        """Undo the write: stop the writer processes (MpWriter only flags its own copy of them), remove their files."""
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+                task.join()
+        finally:
+            self.tasks = []
+            self._check_state()
+            self._close_segment()
+            self._remove_strays()
+            self._finish()                      # releases the lock: strays are gone before
+
+    def _remove_strays(self) -> None:
+        """Remove what the committed table of contents does not name, and scratch folders.
+
+        Only the lock holder may: no other writer's new files can be among them.
+        """
+        toc = TOC.read(self.storage, self.indexname)
+        clean_files(self.storage, self.indexname, toc.generation, toc.segments)
+        own = Path(self._tempstorage.folder).name
+        for path in Path(self.storage.folder).glob("*.tmp"):
+            if path.is_dir() and path.name != own:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                # Taken before join: a process exits only once its result is read from the pipe.
+                results.append(self.resultqueue.get(timeout=RESULT_POLL_S))
+            except queue.Empty:
+                if any(task.exitcode not in (None, 0) for task in self.tasks):
+                    break           # one died: its segment will never come
+        for task in self.tasks:
+            task.join()
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        written = sum(segment.doc_count_all() for _, _, segment in results)
+        if failed or len(results) != len(self.tasks) or written != self.handed_out:
+            message = (f"a writer process failed (exit codes {failed}, {len(results)} of {len(self.tasks)} "
+                       f"segments, {written} of {self.handed_out} documents): nothing was committed")
+            raise WriterProcessFailed(message)      # the caller cancels: that removes the files
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()

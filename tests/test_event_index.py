@@ -1,0 +1,85 @@
+"""Event candidates from the evindex column: bands, people and days, across segments, deletions aside."""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from chancery.search import event_index, events, indexer
+from chancery.search.articles import Article
+from chancery.search.event_records import BANDS, NO_DAY_CODE
+
+DAY = 736000
+
+
+def row(day, bands, names) -> np.ndarray:
+    return np.frombuffer(event_index.encode(day, bands, names), event_index.LAYOUT)
+
+
+def test_a_row_holds_the_day_the_bands_and_the_names_hashes():
+    found = row(DAY, list(range(1, BANDS + 1)), {"Sergey Lavrov", "Russia"})[0]
+    assert found["day"] == DAY and list(found["bands"]) == list(range(1, BANDS + 1))
+    assert sorted(found["names"][:2]) == sorted(event_index.name_hash(n) for n in ("Sergey Lavrov", "Russia"))
+    assert (found["names"][2:] == 0).all()
+    assert row(None, [0] * BANDS, [])[0]["day"] == NO_DAY_CODE
+
+
+def test_names_past_the_row_width_are_left_out():
+    names = [f"Person {n:02d}" for n in range(event_index.MAX_NAMES + 5)]
+    assert (row(DAY, [0] * BANDS, names)[0]["names"] != 0).sum() == event_index.MAX_NAMES
+
+
+def test_tables_sort_keys_with_their_documents():
+    rows = np.concatenate([row(DAY, [7] * BANDS, ["A"]), row(DAY + 1, [5] * BANDS, ["B", "A"])])
+    tables = event_index.build(rows)
+    assert (np.diff(tables.band_keys.astype(np.int64)) >= 0).all()
+    band0 = [int(d) for k, d in zip(tables.band_keys, tables.band_docs) if k >> np.uint64(32) == 0]
+    assert sorted(band0) == [0, 1]
+    a = event_index.name_hash("A")
+    assert sorted(int(d) for k, d in zip(tables.name_keys, tables.name_docs) if k == a) == [0, 1]
+    assert list(tables.days) == [DAY, DAY + 1]
+
+
+def story(doc_id: str, day: str | None, persons: list[str], text: str) -> Article:
+    return Article(id=doc_id, title=text[:40], body=text, published=day, persons=persons, countries=["Russia"])
+
+
+@pytest.fixture
+def two_segments(tmp_path):
+    """Articles in two commits, so two segments: the candidates must come from both."""
+    writer = indexer.Indexer(tmp_path)
+    writer.write([story("a", "2016-03-24", ["Sergey Lavrov"], "Lavrov spoke about grain corridors at length."),
+                  story("b", "2016-03-10", ["Sergey Lavrov"], "A different week: fisheries quotas discussed.")])
+    writer.write([story("c", "2016-03-25", ["Sergey Lavrov"], "Lavrov and Kerry discussed Syria in Moscow."),
+                  story("d", None, ["Sergey Lavrov"], "An undated note about Lavrov.")])
+    return tmp_path
+
+
+def ids(folder, docnums) -> set[str]:
+    with indexer.open_index(folder).reader() as reader:
+        return {reader.stored_fields(d)["id"] for d in docnums}
+
+
+def test_name_candidates_keep_to_the_window_and_count_undated_ones(two_segments):
+    day = date(2016, 3, 24).toordinal()                       # article a's day
+    with indexer.open_index(two_segments).reader() as reader:
+        found = ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, day, 50))
+        assert found == {"a", "c", "d"}                       # b is two weeks away
+        assert ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, None, 50)) == {"d"}
+        assert event_index.name_candidates(reader, {"Nobody Known"}, day, 50) == []
+
+
+def test_band_candidates_find_a_copy_in_another_segment_and_skip_deleted_ones(two_segments):
+    copy = story("e", "2016-06-01", ["John Kerry"], "Lavrov and Kerry discussed Syria in Moscow.")
+    bands = events.features(copy).bands()
+    with indexer.open_index(two_segments).reader() as reader:
+        assert ids(two_segments, event_index.band_candidates(reader, bands, 50)) == {"c"}
+    indexer.Indexer(two_segments).delete(["c"])
+    with indexer.open_index(two_segments).reader() as reader:
+        assert event_index.band_candidates(reader, bands, 50) == []
+
+
+def test_only_the_latest_documents_of_a_key_are_returned():
+    per_key = {1: [np.array([3, 9]), np.array([20, 21])], 2: [np.array([5])]}
+    assert event_index._latest(per_key, 2) == [5, 20, 21]

@@ -1,0 +1,71 @@
+"""Large batches written by several processes: the same index as one writer, and no silent loss."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from chancery.search import articles, batch, indexer, parallel_writer
+from chancery.search.articles import Article
+from conftest import SEEDS, export
+
+
+def generated(count: int, prefix: str = "g") -> list[Article]:
+    """Return small articles of our own, about a few people and places, some of them copies."""
+    people = ["Sergey Lavrov", "John Kerry", "Angela Merkel", "Xi Jinping"]
+    places = ["Moscow", "Geneva", "Berlin", "Beijing"]
+    found = []
+    for n in range(count):
+        who, where = people[n % 4], places[(n // 4) % 4]
+        body = (f"{who} held talks in {where} on day {n % 9} about grain exports and the border. "
+                f"Officials said report {n // 2} covered trade, fuel prices and shipping routes.")
+        found.append(articles.from_record({"id": f"{prefix}{n:04d}", "title": f"{who} in {where}, report {n // 2}",
+                                           "body": body, "published": f"2016-03-{1 + n % 9:02d}"}))
+    return found
+
+
+def index_with(folder, writers: int, items) -> indexer.WriteResult:
+    return indexer.Indexer(folder, writers=writers).write(items)
+
+
+@pytest.fixture(scope="module")
+def seed_articles():
+    return [a for a in batch.read([SEEDS]) if isinstance(a, Article)]
+
+
+def test_two_writer_processes_make_the_index_one_writer_makes(tmp_path, monkeypatch, seed_articles):
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
+    monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
+    items = seed_articles + generated(40)
+    one, two = tmp_path / "one", tmp_path / "two"
+    index_with(one, 1, [*items])
+    result = index_with(two, 2, [*items])
+    assert result.added == len(items)
+    assert indexer.stats(two)["segments"] == 2 and indexer.stats(one)["segments"] == 1
+    assert export(one) == export(two)
+
+
+def test_a_small_batch_is_written_by_the_main_process(tmp_path, seed_articles):
+    index_with(tmp_path, 2, seed_articles)
+    assert indexer.stats(tmp_path)["segments"] == 1
+
+
+def _die_on_first_document(self, **fields):
+    os._exit(3)
+
+
+def test_a_writer_process_that_dies_fails_the_commit_and_leaves_nothing(tmp_path, monkeypatch, seed_articles):
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
+    monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
+    index_with(tmp_path, 1, seed_articles)
+    files_before = sorted(p.name for p in tmp_path.iterdir())
+    # The writer processes are forked, so they inherit the patched SegmentWriter.
+    from whoosh.writing import SegmentWriter
+    monkeypatch.setattr(SegmentWriter, "add_document", _die_on_first_document)
+    with pytest.raises(parallel_writer.WriterProcessFailed, match="nothing was committed"):
+        index_with(tmp_path, 2, generated(30))
+    monkeypatch.undo()
+    assert indexer.stats(tmp_path)["documents"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == files_before
+    # The lock is free again: the next write goes through.
+    assert index_with(tmp_path, 1, generated(3, "after")).added == 3
