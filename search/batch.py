@@ -34,14 +34,32 @@ def units(paths: list[Path]) -> Iterator[tuple]:
             yield ("failure", Failure(str(path), "no such file or folder"))
         elif path.suffix.lower() in JSONL_SUFFIXES:
             try:
-                lines = read_bytes(path.read_bytes()).splitlines()
+                yield from _line_units(path)
             except (OSError, ArticleError) as error:
                 yield ("failure", Failure(str(path), str(error)))
-                continue
-            for start in range(0, len(lines), LINES_PER_UNIT):
-                yield ("lines", str(path), start + 1, "\n".join(lines[start:start + LINES_PER_UNIT]))
         else:
             yield ("file", path, meta)
+
+
+def _line_units(path: Path) -> Iterator[tuple]:
+    """Yield a JSON Lines file's units of LINES_PER_UNIT lines, read as they are needed.
+
+    Reading the whole file first held a 2.7 GB file three times over in memory (bytes,
+    text, lines) before the first article was parsed. Each unit is decoded alone
+    (UTF-8, else Latin-1, as read_bytes does for a whole file).
+    """
+    with path.open("rb") as handle:
+        read_bytes(handle.read(8192))               # refuses a binary file before anything is read
+        handle.seek(0)
+        chunk: list[bytes] = []
+        first = 1
+        for number, raw in enumerate(handle, start=1):
+            chunk.append(raw)
+            if len(chunk) == LINES_PER_UNIT:
+                yield ("lines", str(path), first, read_bytes(b"".join(chunk)))
+                chunk, first = [], number + 1
+        if chunk:
+            yield ("lines", str(path), first, read_bytes(b"".join(chunk)))
 
 
 def process(unit: tuple) -> list[Article | Failure]:
