@@ -26,7 +26,7 @@ from bench import common
 
 BASELINE_UP_TO = 100_000
 SAVE_EVERY_S = 10.0
-POLL_S = 0.2
+POLL_S = 1.0            # PSS reads every process's smaps: more often costs the run CPU
 
 
 def _pss(process: psutil.Process) -> int:

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from chancery.search import articles, indexer
+from chancery.search import articles, indexer, snapshot
 from chancery.search.searcher import SearchRequest, Service
 from chancery.search.snapshot import NO_DATE, day_ordinal
 
@@ -153,3 +153,56 @@ def test_a_deletion_rereads_only_that_segments_live_mask(tmp_path):
     assert all(new is old for (new, _, _), (old, _, _) in zip(after.segments, before.segments, strict=True))
     assert after.docnum.get("n4") is None and before.docnum.get("n4") is not None
     assert int(after.live.sum()) == 5 and int(before.live.sum()) == 6
+
+
+def sidecars(index_dir) -> list[str]:
+    return sorted(p.name for p in index_dir.glob(f"*{snapshot.SIDECAR_SUFFIX}"))
+
+
+def test_a_segments_arrays_are_saved_once_and_loaded_by_the_next_process(tmp_path, monkeypatch):
+    write(tmp_path, FIRST, SECOND)
+    fresh = view(Service(tmp_path))
+    assert len(sidecars(tmp_path)) == 2                         # one per segment
+    # The next process reads no segment: every array comes from the sidecars.
+    monkeypatch.setattr(snapshot, "_read_parts", lambda reader: pytest.fail("read the segment again"))
+    assert view(Service(tmp_path)) == fresh
+
+
+def test_a_broken_sidecar_is_read_again_from_the_segment(tmp_path):
+    write(tmp_path, FIRST)
+    fresh = view(Service(tmp_path))
+    (path,) = tmp_path.glob(f"*{snapshot.SIDECAR_SUFFIX}")
+    path.write_bytes(b"not an npz file")
+    assert view(Service(tmp_path)) == fresh
+    assert path.read_bytes()[:2] == b"PK"                       # saved again, whole
+
+
+def test_a_merged_segments_sidecar_goes_with_it(tmp_path):
+    write(tmp_path, FIRST, SECOND)
+    view(Service(tmp_path))
+    before = sidecars(tmp_path)
+    indexer.Indexer(tmp_path).optimize()
+    assert not set(before) & set(sidecars(tmp_path))
+    view(Service(tmp_path))
+    assert len(sidecars(tmp_path)) == 1
+
+
+def test_a_read_only_index_is_served_without_sidecars(tmp_path):
+    import shutil
+    import subprocess
+    from conftest import skip_or_fail
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount)], capture_output=True).returncode:
+        skip_or_fail("cannot mount a tmpfs (needs root)")
+    try:
+        write(mount / "ix", FIRST)
+        expected = view(Service(mount / "ix"))
+        for path in (mount / "ix").glob(f"*{snapshot.SIDECAR_SUFFIX}"):
+            path.unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        assert view(Service(mount / "ix")) == expected            # served, nothing saved
+        assert sidecars(mount / "ix") == []
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+        shutil.rmtree(mount, ignore_errors=True)
