@@ -53,13 +53,21 @@ def percentiles(values_ms: list[float]) -> dict[str, float]:
     return {"p50": round(pick(0.50), 2), "p95": round(pick(0.95), 2), "p99": round(pick(0.99), 2)}
 
 
-def machine() -> dict:
-    """Describe the machine and the commit the figures belong to."""
+def _commit() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+        return "unknown"
+
+
+# Taken when the benchmark starts: a run of an hour must not be credited to a later commit.
+COMMIT = _commit()
+
+
+def machine() -> dict:
+    """Describe the machine and the commit the figures belong to (the one checked out at the start)."""
+    commit = COMMIT
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

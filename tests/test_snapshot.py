@@ -206,3 +206,18 @@ def test_a_read_only_index_is_served_without_sidecars(tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
         shutil.rmtree(mount, ignore_errors=True)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_a_facet_counted_from_the_matches_pairs_equals_one_counted_over_all(tmp_path, monkeypatch, share):
+    import numpy as np
+    write(tmp_path, FIRST, SECOND, [note(6, "Sergey Lavrov", "Moscow")])
+    snap = Service(tmp_path).snapshot()
+    mask = np.random.default_rng(7).random(snap.size) < share
+    for facet, index in snap.facets.items():
+        assert (np.diff(index.pair_doc) >= 0).all()             # pairs in document order
+        monkeypatch.setattr(snapshot, "SPARSE_SHARE", 0)         # always over every pair
+        dense = index.counts(mask)
+        monkeypatch.setattr(snapshot, "SPARSE_SHARE", 10**9)     # always from the matches' pairs
+        sparse = index.counts(mask)
+        assert dense.tolist() == sparse.tolist(), facet
