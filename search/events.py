@@ -40,7 +40,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
 from chancery.search import analysis, event_index, meetings
-from chancery.search.event_records import (BANDS, PERMUTATIONS, WINDOW_DAYS, Record, band_hashes, band_keys,
+from chancery.search.event_records import (PERMUTATIONS, WINDOW_DAYS, Record, band_hashes, band_keys,
                                            decoded)
 
 # Named, not left to datasketch's default: signatures stored in an index must not change

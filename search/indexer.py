@@ -21,7 +21,7 @@ from whoosh import index
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 
-from chancery.search import events, person_names, schema, vocabulary
+from chancery.search import events, person_names, schema, snapshot, vocabulary
 from chancery.search.articles import Article
 from chancery.search.parallel_writer import ParallelWriter
 
@@ -218,8 +218,18 @@ class Indexer:
         self.ix = open_index(self.index_dir)
         result.version = version(self.ix)
         vocabulary.prune(self.index_dir, result.version)
+        if self.writers > 1:
+            self._save_segment_arrays()
         _CARRY[str(self.index_dir.resolve())] = (result.version, self._names, self.linker)
         return result
+
+    def _save_segment_arrays(self) -> None:
+        """Save the read path's arrays of new segments (a bulk import's), so a server's first start reads none."""
+        with self.ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                path = snapshot.sidecar_path(leaf)
+                if path is not None and not path.exists():
+                    snapshot.SegmentData.load(leaf, snapshot.TermCache())
 
     def _event_fields(self, article: Article) -> dict:
         """Return the event and meeting fields of an article's document (none with events off)."""

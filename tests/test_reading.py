@@ -1,8 +1,6 @@
 """Reading requests in the event loop: when one is complete, when its body is over the limit."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from chancery.reading import RequestReader
@@ -79,25 +77,3 @@ def test_another_expectation_is_left_for_gunicorn_to_refuse():
     reader = RequestReader()
     reader.feed(HEAD + b"Expect: something-else\r\nContent-Length: 3\r\n\r\n")
     assert not reader.take_expectation() and reader.complete()
-
-
-def test_a_json_lines_file_is_read_in_units_as_they_are_needed(tmp_path):
-    from chancery.search import batch
-    path = tmp_path / "many.jsonl"
-    lines = [json.dumps({"id": f"a{n}", "title": "T", "body": "Ünïcode body"}, ensure_ascii=False)
-             for n in range(450)]
-    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode("utf-8") + b"\n")
-    handed = batch.units([path])
-    first = next(handed)
-    assert first[:3] == ("lines", str(path), 1) and first[3].splitlines() == lines[:200]
-    rest = list(handed)
-    assert [unit[2] for unit in rest] == [201, 401]
-    assert rest[-1][3].splitlines() == lines[400:]
-
-
-def test_a_unit_that_is_not_utf8_is_read_as_latin1(tmp_path):
-    from chancery.search import batch
-    path = tmp_path / "old.jsonl"
-    path.write_bytes(json.dumps({"id": "x", "title": "caf\u00e9", "body": "b"}, ensure_ascii=False).encode("latin-1"))
-    (unit,) = batch.units([path])
-    assert json.loads(unit[3])["title"] == "café"
