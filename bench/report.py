@@ -266,20 +266,42 @@ def _events_section(entry: dict | None) -> list[str]:
     return lines
 
 
+def _adds_section(entry: dict, adds: dict) -> list[str]:
+    """Return the lines of timed POSTs into a large index (bench.writes --adds)."""
+    lines = []
+    for label, r in adds.items():
+        a = r["adds"]
+        ok = a["max_ack_s"] is not None and a["max_ack_s"] <= 5 and (a["p95_ratio"] or 99) <= 2
+        lines += [f"### Adding articles under a read load ({_machine(entry)}, commit `{r['commit']}`)", "",
+                  f"{a['posts']} POSTs of {a['batch']} articles spread over the read load of {r['users']} locust "
+                  "readers, 2 workers. Target: each acknowledged ≤ 5 s, read p95 while adding ≤ 2× idle: "
+                  f"{_verdict(ok)}.", "",
+                  "| acknowledgements, s | slowest, s | read p95 idle, ms | read p95 while adding, ms | ratio |",
+                  "|---|---|---|---|---|",
+                  f"| {', '.join(str(x) for x in a['ack_s'])} | {a['max_ack_s']} | {a['p95_idle_ms']} "
+                  f"| {a['p95_adding_ms']} | {a['p95_ratio']} |", ""]
+    return lines
+
+
 def _writes_section(entry: dict | None) -> list[str]:
     """Return the lines of the reads-during-writes benchmark (bench.writes), one row per labelled run."""
     if not entry:
         return []
-    runs = entry["figures"]["runs"]
+    runs = {label: r for label, r in entry["figures"]["runs"].items() if "http" in r}
+    adds = {label: r for label, r in entry["figures"]["runs"].items() if "adds" in r}
+    lines = _adds_section(entry, adds)
+    if not runs:
+        return lines
     first = next(iter(runs.values()))
-    lines = [f"### Reads during writes ({_machine(entry)})", "",
-             f"In process: the first search after a commit of {first['batch']} articles (it loads the new version) "
-             f"and the next one. HTTP: 2 workers, {first['users']} locust readers, without writes and while "
-             f"{first['writers']} clients POST batches of {first['batch']} back to back. Idle figures move with "
-             "the machine's other load (runs are minutes apart); the ratio and the p95 while writing are the "
-             "figures to compare.", "",
-             "| run | commit | first search after a write, ms | next search, ms | reads/s idle | reads/s writing "
-             "| ratio | p95 ms idle | p95 ms writing | articles written |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"### Reads during writes ({_machine(entry)})", "",
+              f"In process: the first search after a commit of {first['batch']} articles (it loads the new version) "
+              f"and the next one. HTTP: 2 workers, {first['users']} locust readers, without writes and while "
+              f"{first['writers']} clients POST batches of {first['batch']} back to back. Idle figures move with "
+              "the machine's other load (runs are minutes apart); the ratio and the p95 while writing are the "
+              "figures to compare.", "",
+              "| run | commit | first search after a write, ms | next search, ms | reads/s idle | reads/s writing "
+              "| ratio | p95 ms idle | p95 ms writing | articles written |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in runs.items():
         http = r["http"]
         lines.append(f"| {label} | `{r['commit']}` | {r['in_process']['first_ms']} | {r['in_process']['second_ms']} "

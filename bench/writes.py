@@ -1,6 +1,7 @@
 """Reads while the index is written: what a new version costs a reader.
 
     python -m bench.writes --size 5000 --label after [--seconds 15] [--users 8] [--writers 2] [--batch 10]
+    python -m bench.writes --size 1m --label adds --adds 10 --batch 100 --seconds 60
 
 In process: a Service answers a search, a separate writer commits a batch of new
 articles, and the first search after it (which loads the new version) and the
@@ -9,6 +10,8 @@ workers) on a copy of the index, locust readers for --seconds with no writes, th
 as long again while --writers clients POST batches back to back; req/s of both
 and their ratio. The benchmark's index is copied, never written in place. Runs of
 different code (--label before / after) are kept side by side in one result file.
+With --adds N, one client POSTs N batches spread over the read load instead, and
+each acknowledgement is timed (the 1M target: each ≤ 5 s, read p95 ≤ 2× idle).
 """
 from __future__ import annotations
 
@@ -94,14 +97,53 @@ def reads_during_writes(index_dir: Path, cases: list[dict], seconds: int, users:
             "read_ratio": round(busy["req_per_s"] / idle["req_per_s"], 2) if idle["req_per_s"] else None}
 
 
-def run(count: int, seconds: int, users: int, writers: int, batch: int, out: Path = common.OUT) -> dict:
-    """Measure both on a copy of the benchmark index of count articles."""
-    paths = search_bench.prepare(count, out)
+def timed_adds(index_dir: Path, cases: list[dict], seconds: int, users: int, posts: int, batch: int) -> dict:
+    """POST posts batches spread over a read load of seconds; return each acknowledgement's seconds and the p95s."""
+    with tempfile.TemporaryDirectory() as folder:
+        queries = Path(folder) / "queries.json"
+        queries.write_text(json.dumps(cases))
+        server, base = launch(index_dir, 2, env={"CHANCERY_API_TOKEN": TOKEN}, cwd=common.ROOT)
+        acks: list[float] = []
+
+        def add() -> None:
+            for number in range(posts):
+                started = time.perf_counter()
+                body = json.dumps(new_articles(f"add{number}", batch)).encode()
+                request = urllib.request.Request(base + "/api/articles", data=body, method="POST",
+                                                 headers={"Content-Type": "application/json",
+                                                          "Authorization": f"Bearer {TOKEN}"})
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+                acks.append(round(time.perf_counter() - started, 2))
+                time.sleep(max(0.0, seconds / posts - acks[-1]))
+        try:
+            for name in ("idle", "busy"):
+                (Path(folder) / name).mkdir()
+            idle = http_bench.load(base, users, seconds, queries, Path(folder) / "idle")
+            thread = threading.Thread(target=add)
+            thread.start()
+            busy = http_bench.load(base, users, seconds, queries, Path(folder) / "busy")
+            thread.join()
+        finally:
+            stop(server)
+    return {"posts": posts, "batch": batch, "ack_s": acks, "max_ack_s": max(acks) if acks else None,
+            "p95_idle_ms": idle["p95"], "p95_adding_ms": busy["p95"],
+            "p95_ratio": round(busy["p95"] / idle["p95"], 2) if idle["p95"] else None,
+            "idle": idle, "adding": busy}
+
+
+def run(count: int, seconds: int, users: int, writers: int, batch: int, out: Path = common.OUT,
+        adds: int = 0) -> dict:
+    """Measure both on a copy of the benchmark index of count articles (or, with adds, timed POSTs)."""
+    paths = search_bench.prepare(count, out, with_baselines=count <= search_bench.BASELINES_UP_TO)
     cases = search_bench.make_queries(paths["export"], 200)
     figures: dict = {"articles": count, "batch": batch, "users": users, "writers": writers}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=out) as folder:
         copy = Path(folder) / "index"
         shutil.copytree(paths["chancery"], copy)
+        if adds:
+            figures["adds"] = timed_adds(copy, cases, seconds, users, adds, batch)
+            return figures
         figures["in_process"] = first_search_after_write(copy, batch)
         figures["http"] = reads_during_writes(copy, cases, seconds, users, writers, batch)
     return figures
@@ -115,8 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writers", type=int, default=2, help="clients POSTing batches back to back")
     parser.add_argument("--batch", type=int, default=10, help="articles per POST")
     parser.add_argument("--label", default="current", help="name of this run beside earlier ones (before, after)")
+    parser.add_argument("--adds", type=int, default=0,
+                        help="instead: POST this many batches spread over a read load, timing each acknowledgement")
     args = parser.parse_args(argv)
-    figures = run(common.size_count(args.size), args.seconds, args.users, args.writers, args.batch)
+    figures = run(common.size_count(args.size), args.seconds, args.users, args.writers, args.batch, adds=args.adds)
     earlier = common.RESULTS / f"writes-{args.size}.json"
     runs = json.loads(earlier.read_text())["figures"]["runs"] if earlier.exists() else {}
     runs[args.label] = {**figures, "commit": common.machine()["commit"]}
