@@ -38,8 +38,16 @@ def load(base: str, users: int, seconds: int, queries: Path, folder: Path) -> di
     with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     return {"requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
-            "req_per_s": round(float(row["Requests/s"]), 1), "p50": float(row["50%"]),
-            "p95": float(row["95%"]), "p99": float(row["99%"])}
+            "req_per_s": round(float(row["Requests/s"]), 1), "p50": _number(row["50%"]),
+            "p95": _number(row["95%"]), "p99": _number(row["99%"])}
+
+
+def _number(text: str) -> float | None:
+    """Return a locust figure; it writes N/A for a level in which no request finished."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _anonymous_mb(process: psutil.Process) -> float:

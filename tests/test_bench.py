@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bench import common, extract, generate, http, index, quality, report, search
+from bench import common, extract, generate, http, index, quality, report, search, writes
 
 
 def test_generator_is_reproducible_and_news_like(tmp_path):
@@ -45,6 +45,30 @@ def test_index_benchmark(out):
     assert figures["chancery"]["index_mb"] > 0 and figures["speed_ratio"] > 0
 
 
+def test_an_interrupted_index_benchmark_goes_on_with_resume(out):
+    import subprocess
+    import sys
+    corpus = common.corpus(200)
+    folder, state = out / "index-chancery-200", out / "index-chancery-200.state.json"
+    half = out / "half.jsonl"
+    half.write_text("".join(corpus.read_text().splitlines(keepends=True)[:120]))
+    subprocess.run([sys.executable, "-m", "chancery", "index", "--index-dir", str(folder), str(half)],
+                   check=True, capture_output=True, cwd=common.ROOT)
+    state.write_text(json.dumps({"seconds": 5.0, "peak_mb": 10.0, "runs": 1}))     # as a stopped run left it
+    with pytest.raises(SystemExit, match="--resume"):
+        search.prepare(200, out)                      # an unfinished index is not measured
+    figures = index.run(200, out, resume=True, baseline=False)
+    assert figures["runs"] == 2 and figures["chancery"]["seconds"] > 5.0
+    assert "plain_whoosh" not in figures and not state.exists()
+    from chancery.search import indexer
+    assert indexer.stats(folder)["documents"] == 200
+
+
+def test_search_benchmark_without_baselines(out):
+    figures = search.run(150, 10, 5, out, with_baselines=False)
+    assert all(set(mode) == {"chancery"} for mode in figures["modes"].values())
+
+
 def test_extract_benchmark(out):
     figures = extract.run(60)
     assert figures["shipped"]["articles_per_s"] > 0 and figures["without_tagger"]["articles_per_s"] > 0
@@ -65,6 +89,14 @@ def test_http_benchmark(out):
     assert set(figures["levels"]) == {"1", "4", "16"}
     assert all(level["errors"] == 0 and level["requests"] > 0 for level in figures["levels"].values())
     assert figures["worker_memory_mb"]["rss"] >= figures["worker_memory_mb"]["anonymous"] > 0
+    assert 0 < figures["first_answer_s"] < 60
+
+
+@pytest.mark.server
+def test_writes_benchmark_times_each_add(out):
+    figures = writes.run(150, 4, 2, 0, 5, out, adds=2)["adds"]
+    assert len(figures["ack_s"]) == 2 and figures["max_ack_s"] > 0
+    assert figures["p95_idle_ms"] > 0 and figures["p95_adding_ms"] > 0
 
 
 def test_queries_are_reproducible(out):
