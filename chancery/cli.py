@@ -19,6 +19,9 @@ from chancery.search import batch as batch_reader
 from chancery.search.query import QueryError
 
 
+READ_AHEAD = 10_000              # articles the reading workers may parse ahead of the writer
+
+
 def setting_option(name: str):
     """Return a click option for a declared setting (its default comes from resolve)."""
     setting = settings.SETTINGS[name]
@@ -71,8 +74,10 @@ def index_command(paths, only_new, **options):
     try:
         writer = indexer.Indexer(config["index_dir"], config["lock_timeout"], config["events"], config["writers"])
         known = indexer.indexed_ids(config["index_dir"]) if only_new else frozenset()
-        read = batch_reader.read(list(paths), config["jobs"], config["events"], ahead=config["batch_size"],
-                                 skip_ids=known)
+        # Workers read on while a batch is written, but not a whole batch ahead: at 50,000
+        # articles the two copies in memory took a 1M import past 4 GB.
+        read = batch_reader.read(list(paths), config["jobs"], config["events"],
+                                 ahead=min(config["batch_size"], READ_AHEAD), skip_ids=known)
         for batch in _batches(read, config["batch_size"]):
             good = [item for item in batch if isinstance(item, articles.Article)]
             for failure in (item for item in batch if isinstance(item, articles.Failure)):
