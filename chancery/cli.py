@@ -16,6 +16,7 @@ from tqdm import tqdm
 from chancery import settings
 from chancery.search import articles, event_store, evidence, indexer, schema, searcher
 from chancery.search import batch as batch_reader
+from chancery.search.parallel_writer import WriterProcessFailed
 from chancery.search.query import QueryError
 
 
@@ -87,7 +88,7 @@ def index_command(paths, only_new, **options):
             # so the lock is never held while parsing.
             total += writer.write(good, only_new=only_new)
             progress.update(len(batch))
-    except indexer.IndexLocked as error:
+    except (indexer.IndexLocked, WriterProcessFailed) as error:
         raise click.ClickException(str(error)) from None
     except (indexer.DiskFull, indexer.IndexReadOnly) as error:
         raise click.ClickException(error.strerror) from None

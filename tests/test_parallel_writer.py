@@ -80,3 +80,19 @@ def test_a_bulk_import_saves_its_segments_arrays_for_the_first_reader(tmp_path, 
     assert len(list(tmp_path.glob(f"*{snapshot.SIDECAR_SUFFIX}"))) == 2
     monkeypatch.setattr(snapshot, "_read_parts", lambda reader: pytest.fail("read a segment"))
     assert Service(tmp_path).search(SearchRequest(q="grain"))["total"] == 30
+
+
+def test_the_cli_says_a_writer_process_failed_and_nothing_was_committed(tmp_path, monkeypatch, runner):
+    import json
+    from whoosh.writing import SegmentWriter
+    from chancery.cli import cli
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
+    monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
+    monkeypatch.setattr(SegmentWriter, "add_document", _die_on_first_document)
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": f"c{n}", "title": "Talks", "body": f"Round {n} of talks."}) + "\n"
+                            for n in range(30)))
+    result = runner.invoke(cli, ["index", "--index-dir", str(tmp_path / "ix"), "--jobs", "1", "--writers", "2",
+                                 str(path)])
+    assert result.exit_code == 1 and "a writer process failed" in result.output
+    assert "Traceback" not in result.output
