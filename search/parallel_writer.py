@@ -10,19 +10,41 @@ left out, and a cancelled write stops its processes instead of leaving them wait
 """
 from __future__ import annotations
 
+import ctypes
+import os
 import queue
 import shutil
+import signal
 from pathlib import Path
 
 from whoosh.index import TOC, clean_files
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 JOB_DOCUMENTS = 250             # documents per job file handed to a writer process
 RESULT_POLL_S = 0.5
+PR_SET_PDEATHSIG = 1
 
 
 class WriterProcessFailed(RuntimeError):
     """A writer process died or returned no segment: the batch was not committed."""
+
+
+class _SubWriter(SubWriterTask):
+    """A writer process that dies with the process that started it (Linux), instead of waiting for jobs forever."""
+
+    def run(self):
+        _die_with_parent()
+        super().run()
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):       # not Linux: a killed import may leave its writers waiting
+        return
+    if os.getppid() == 1:                   # the parent died before the call
+        os._exit(1)
 
 
 class ParallelWriter(MpWriter):
@@ -31,6 +53,13 @@ class ParallelWriter(MpWriter):
     def __init__(self, ix, procs: int, **kwargs):
         super().__init__(ix, procs=procs, batchsize=JOB_DOCUMENTS, multisegment=True, **kwargs)
         self.handed_out = 0
+
+    def _new_task(self):
+        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                          self.multisegment, self.tempname)
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def _enqueue(self):
         self.handed_out += len(self.docbuffer)

@@ -96,3 +96,35 @@ def test_the_cli_says_a_writer_process_failed_and_nothing_was_committed(tmp_path
                                  str(path)])
     assert result.exit_code == 1 and "a writer process failed" in result.output
     assert "Traceback" not in result.output
+
+
+def test_writer_processes_die_with_the_import_that_started_them(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import psutil
+    script = (
+        "import sys, time\n"
+        "from whoosh.writing import SegmentWriter\n"
+        "from chancery.search import indexer, parallel_writer\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_parallel_writer import generated\n"
+        "indexer.PARALLEL_MIN_ARTICLES = 10\n"
+        "parallel_writer.JOB_DOCUMENTS = 10\n"
+        "SegmentWriter.add_document = lambda self, **fields: time.sleep(600)\n"
+        f"indexer.Indexer({str(tmp_path)!r}, writers=2).write(generated(30))\n")
+    from conftest import ROOT
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(psutil.Process(parent.pid).children()) < 2:
+            time.sleep(0.2)
+        writers = psutil.Process(parent.pid).children()
+        assert len(writers) == 2
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        gone, alive = psutil.wait_procs(writers, timeout=10)
+        assert not alive
+    finally:
+        parent.kill()
