@@ -50,18 +50,34 @@ def test_a_small_batch_is_written_by_the_main_process(tmp_path, seed_articles):
     assert indexer.stats(tmp_path)["segments"] == 1
 
 
-def _die_on_first_document(self, **fields):
-    os._exit(3)
+class Exit:
+    """A stored value that ends the writer process reading it from its job file (os._exit when unpickled)."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+class Stall:
+    """A stored value that stalls the writer process reading it."""
+
+    def __reduce__(self):
+        import time
+        return (time.sleep, (600,))
+
+
+def with_value(value):
+    """Return schema.to_document giving every document a stored url that is value."""
+    from chancery.search import schema
+    plain = schema.to_document
+    return lambda article: {**plain(article), "url": value}
 
 
 def test_a_writer_process_that_dies_fails_the_commit_and_leaves_nothing(tmp_path, monkeypatch, seed_articles):
+    from chancery.search import schema
     monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
-    monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
     index_with(tmp_path, 1, seed_articles)
     files_before = sorted(p.name for p in tmp_path.iterdir())
-    # The writer processes are forked, so they inherit the patched SegmentWriter.
-    from whoosh.writing import SegmentWriter
-    monkeypatch.setattr(SegmentWriter, "add_document", _die_on_first_document)
+    monkeypatch.setattr(schema, "to_document", with_value(Exit()))
     with pytest.raises(parallel_writer.WriterProcessFailed, match="nothing was committed"):
         index_with(tmp_path, 2, generated(30))
     monkeypatch.undo()
@@ -84,11 +100,11 @@ def test_a_bulk_import_saves_its_segments_arrays_for_the_first_reader(tmp_path, 
 
 def test_the_cli_says_a_writer_process_failed_and_nothing_was_committed(tmp_path, monkeypatch, runner):
     import json
-    from whoosh.writing import SegmentWriter
     from chancery.cli import cli
+    from chancery.search import schema
     monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
     monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
-    monkeypatch.setattr(SegmentWriter, "add_document", _die_on_first_document)
+    monkeypatch.setattr(schema, "to_document", with_value(Exit()))
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps({"id": f"c{n}", "title": "Talks", "body": f"Round {n} of talks."}) + "\n"
                             for n in range(30)))
@@ -104,23 +120,22 @@ def test_writer_processes_die_with_the_import_that_started_them(tmp_path):
     import sys
     import time
     import psutil
-    script = (
-        "import sys, time\n"
-        "from whoosh.writing import SegmentWriter\n"
-        "from chancery.search import indexer, parallel_writer\n"
-        "sys.path.insert(0, 'tests')\n"
-        "from test_parallel_writer import generated\n"
-        "indexer.PARALLEL_MIN_ARTICLES = 10\n"
-        "parallel_writer.JOB_DOCUMENTS = 10\n"
-        "SegmentWriter.add_document = lambda self, **fields: time.sleep(600)\n"
-        f"indexer.Indexer({str(tmp_path)!r}, writers=2).write(generated(30))\n")
+    script = "\n".join([
+        "import sys",
+        "from chancery.search import indexer, parallel_writer, schema",
+        "sys.path.insert(0, 'tests')",
+        "from test_parallel_writer import Stall, generated, with_value",
+        "indexer.PARALLEL_MIN_ARTICLES = 10",
+        "parallel_writer.JOB_DOCUMENTS = 10",
+        "schema.to_document = with_value(Stall())",
+        f"indexer.Indexer({str(tmp_path)!r}, writers=2).write(generated(30))"])
     from conftest import ROOT
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(psutil.Process(parent.pid).children()) < 2:
+        while time.monotonic() < deadline and len(writer_processes(parent.pid)) < 2:
             time.sleep(0.2)
-        writers = psutil.Process(parent.pid).children()
+        writers = writer_processes(parent.pid)
         assert len(writers) == 2
         parent.send_signal(signal.SIGKILL)
         parent.wait()
@@ -128,3 +143,8 @@ def test_writer_processes_die_with_the_import_that_started_them(tmp_path):
         assert not alive
     finally:
         parent.kill()
+
+
+def writer_processes(pid: int) -> list:
+    import psutil
+    return [p for p in psutil.Process(pid).children() if "spawn_main" in " ".join(p.cmdline())]
