@@ -21,7 +21,7 @@ from whoosh import index
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 
-from chancery.search import events, person_names, schema, snapshot, vocabulary
+from chancery.search import events, person_names, schema, segment_files, snapshot, vocabulary
 from chancery.search.articles import Article
 from chancery.search.parallel_writer import ParallelWriter
 
@@ -227,7 +227,7 @@ class Indexer:
         """Save the read path's arrays of new segments (a bulk import's), so a server's first start reads none."""
         with self.ix.reader() as reader:
             for leaf, _ in reader.leaf_readers():
-                path = snapshot.sidecar_path(leaf)
+                path = segment_files.sidecar_path(leaf)
                 if path is not None and not path.exists():
                     snapshot.SegmentData.load(leaf, snapshot.TermCache())
 

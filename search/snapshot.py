@@ -8,36 +8,22 @@ only loads its new segments; deletions are re-read as a live-document mask.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 
-from chancery.search import schema, vocabulary
+from chancery.search import schema, segment_files, vocabulary
+from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
 
-SCORED_FIELDS = ("title", "body")
 SPELLING_FIELDS = ("spell_title", "spell_body")
 DEFAULT_CACHE_MB = 200
 WORD_BYTES = 100                      # rough cost of one cached vocabulary entry
-NO_DATE = -1
 SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs under 1 in 8 documents
-MICROS_PER_DAY = 86_400_000_000
-MAX_ORDINAL = date.max.toordinal()
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def day_ordinal(micros) -> int:
-    """Return the date ordinal of a raw DATETIME column value, NO_DATE when it is none."""
-    if not isinstance(micros, int) or micros < 0:
-        return NO_DATE
-    ordinal = micros // MICROS_PER_DAY + 1
-    return ordinal if ordinal <= MAX_ORDINAL else NO_DATE
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,82 +73,6 @@ def read_words(reader, fieldnames: tuple[str, ...]) -> dict[str, int]:
             word = term.decode("utf-8") if isinstance(term, bytes) else term
             words[word] = max(words.get(word, 0), info.doc_frequency())
     return words
-
-
-SIDECAR_SUFFIX = ".snap1.npz"
-
-
-def sidecar_path(reader) -> Path | None:
-    """Return where a segment's arrays are saved: beside its files, named after it.
-
-    Whoosh's clean_files takes every file named after a segment for one of its own, so
-    a sidecar goes when its segment is merged away, as the segment's files do.
-    """
-    storage = getattr(reader, "_storage", None)
-    while storage is not None and not hasattr(storage, "folder"):
-        storage = getattr(storage, "b", None)       # a compound segment overlays the index's storage
-    folder = getattr(storage, "folder", None)
-    segment = reader.segment()
-    return Path(folder) / f"{segment.segment_id()}{SIDECAR_SUFFIX}" if folder and segment is not None else None
-
-
-def _read_parts(reader) -> tuple:
-    """Read a segment's ids, days, field lengths and facet postings (a few seconds at 100,000 documents)."""
-    size = reader.doc_count_all()
-    id_column = reader.column_reader("id", translate=True)
-    ids = [id_column[doc] for doc in range(size)]
-    days = np.full(size, NO_DATE, np.int32)
-    if reader.has_column("published"):
-        # Raw microseconds, not translated: Whoosh fills a missing date with the
-        # column's maximum, which no datetime can hold.
-        column = reader.column_reader("published", translate=False)
-        for doc in range(size):
-            days[doc] = day_ordinal(column[doc])
-    lengths = {name: np.fromiter((reader.doc_field_length(doc, name, 0) for doc in range(size)),
-                                 np.float64, size) for name in SCORED_FIELDS}
-    facet_values, facet_pairs = {}, {}
-    for facet in schema.FACETS:
-        values, docs, locals_ = [], [], []
-        for value in reader.lexicon(facet):
-            text = value.decode("utf-8") if isinstance(value, bytes) else value
-            ids_here = list(reader.postings(facet, text).all_ids())
-            docs.extend(ids_here)
-            locals_.extend([len(values)] * len(ids_here))
-            values.append(text)
-        facet_values[facet] = values
-        facet_pairs[facet] = (np.asarray(docs, np.int32), np.asarray(locals_, np.int32))
-    return ids, days, lengths, facet_values, facet_pairs
-
-
-def _strings(values: list[str]) -> np.ndarray:
-    return np.array(values, dtype=str) if values else np.zeros(0, "U1")
-
-
-def _save_sidecar(path: Path, ids, days, lengths, facet_values, facet_pairs) -> None:
-    """Save a segment's arrays so that the next process loads them instead of reading the segment."""
-    texts = ids + [v for values in facet_values.values() for v in values]
-    if any(text.endswith("\0") for text in texts):
-        return          # numpy's string arrays drop trailing NULs: such a value would not come back
-    arrays = {"ids": _strings(ids), "days": days, **{f"length_{n}": lengths[n] for n in SCORED_FIELDS}}
-    for facet in schema.FACETS:
-        arrays[f"{facet}_values"] = _strings(facet_values[facet])
-        arrays[f"{facet}_docs"], arrays[f"{facet}_locals"] = facet_pairs[facet]
-    # A dot name: clean_files passes over it while it is written; renamed into place whole.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    try:
-        with temporary.open("wb") as out:
-            np.savez(out, **arrays)
-        os.replace(temporary, path)
-    except OSError:     # a read-only index, a full disk, the segment merged away meanwhile
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-
-
-def _parts_from_sidecar(saved) -> tuple:
-    lengths = {name: saved[f"length_{name}"] for name in SCORED_FIELDS}
-    facet_values = {facet: saved[f"{facet}_values"].tolist() for facet in schema.FACETS}
-    facet_pairs = {facet: (saved[f"{facet}_docs"], saved[f"{facet}_locals"]) for facet in schema.FACETS}
-    return saved["ids"].tolist(), saved["days"], lengths, facet_values, facet_pairs
 
 
 class TermCache:
@@ -220,18 +130,18 @@ class SegmentData:
     @classmethod
     def load(cls, reader, cache: TermCache) -> "SegmentData":
         """Return a segment's arrays: from its sidecar file when one was saved, else read and saved."""
-        path = sidecar_path(reader)
+        path = segment_files.sidecar_path(reader)
         parts = None
         if path is not None and path.exists():
             try:
                 with np.load(path, allow_pickle=False) as saved:
-                    parts = _parts_from_sidecar(saved)
+                    parts = segment_files.parts_from_sidecar(saved)
             except (OSError, ValueError, KeyError):
                 parts = None                        # unreadable: read the segment again
         if parts is None:
-            parts = _read_parts(reader)
+            parts = segment_files.read_parts(reader)
             if path is not None:
-                _save_sidecar(path, *parts)
+                segment_files.save_sidecar(path, *parts)
         size = reader.doc_count_all()
         ids, days, lengths, facet_values, facet_pairs = parts
         # Pairs in document order: the concatenated pairs of a version are then in document

@@ -88,13 +88,13 @@ def test_a_writer_process_that_dies_fails_the_commit_and_leaves_nothing(tmp_path
 
 
 def test_a_bulk_import_saves_its_segments_arrays_for_the_first_reader(tmp_path, monkeypatch, seed_articles):
-    from chancery.search import snapshot
+    from chancery.search import segment_files
     from chancery.search.searcher import SearchRequest, Service
     monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
     monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
     index_with(tmp_path, 2, seed_articles + generated(30))
-    assert len(list(tmp_path.glob(f"*{snapshot.SIDECAR_SUFFIX}"))) == 2
-    monkeypatch.setattr(snapshot, "_read_parts", lambda reader: pytest.fail("read a segment"))
+    assert len(list(tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"))) == 2
+    monkeypatch.setattr(segment_files, "read_parts", lambda reader: pytest.fail("read a segment"))
     assert Service(tmp_path).search(SearchRequest(q="grain"))["total"] == 30
 
 

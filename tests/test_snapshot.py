@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from chancery.search import articles, indexer, snapshot
+from chancery.search import articles, indexer, segment_files, snapshot
 from chancery.search.searcher import SearchRequest, Service
 from chancery.search.snapshot import NO_DATE, day_ordinal
 
@@ -156,7 +156,7 @@ def test_a_deletion_rereads_only_that_segments_live_mask(tmp_path):
 
 
 def sidecars(index_dir) -> list[str]:
-    return sorted(p.name for p in index_dir.glob(f"*{snapshot.SIDECAR_SUFFIX}"))
+    return sorted(p.name for p in index_dir.glob(f"*{segment_files.SIDECAR_SUFFIX}"))
 
 
 def test_a_segments_arrays_are_saved_once_and_loaded_by_the_next_process(tmp_path, monkeypatch):
@@ -164,14 +164,14 @@ def test_a_segments_arrays_are_saved_once_and_loaded_by_the_next_process(tmp_pat
     fresh = view(Service(tmp_path))
     assert len(sidecars(tmp_path)) == 2                         # one per segment
     # The next process reads no segment: every array comes from the sidecars.
-    monkeypatch.setattr(snapshot, "_read_parts", lambda reader: pytest.fail("read the segment again"))
+    monkeypatch.setattr(segment_files, "read_parts", lambda reader: pytest.fail("read the segment again"))
     assert view(Service(tmp_path)) == fresh
 
 
 def test_a_broken_sidecar_is_read_again_from_the_segment(tmp_path):
     write(tmp_path, FIRST)
     fresh = view(Service(tmp_path))
-    (path,) = tmp_path.glob(f"*{snapshot.SIDECAR_SUFFIX}")
+    (path,) = tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}")
     path.write_bytes(b"not an npz file")
     assert view(Service(tmp_path)) == fresh
     assert path.read_bytes()[:2] == b"PK"                       # saved again, whole
@@ -198,7 +198,7 @@ def test_a_read_only_index_is_served_without_sidecars(tmp_path):
     try:
         write(mount / "ix", FIRST)
         expected = view(Service(mount / "ix"))
-        for path in (mount / "ix").glob(f"*{snapshot.SIDECAR_SUFFIX}"):
+        for path in (mount / "ix").glob(f"*{segment_files.SIDECAR_SUFFIX}"):
             path.unlink()
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         assert view(Service(mount / "ix")) == expected            # served, nothing saved
