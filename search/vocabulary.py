@@ -84,7 +84,12 @@ def load(folder: str | os.PathLike, generation: int) -> Counter:
     """Return the words of an index version with their article counts."""
     total: Counter = Counter()
     for _, _, path in _in_view(Path(folder), generation):
-        total.update(_parse(path))
+        try:
+            total.update(_parse(path))
+        except FileNotFoundError:
+            # Pruned since it was listed: a newer full file holds its words, and this
+            # (older) version's reader loads the newer version at its next search.
+            continue
     return total
 
 

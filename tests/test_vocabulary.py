@@ -72,3 +72,13 @@ def test_a_word_whose_articles_are_all_deleted_is_not_suggested(tmp_path):
     writer.delete(["a"])
     service = Service(tmp_path)
     assert service.search(SearchRequest(q="referendm"))["suggestion"] is None
+
+
+def test_a_file_pruned_while_an_older_version_reads_is_passed_over(tmp_path, monkeypatch):
+    writer = indexer.Indexer(tmp_path, with_events=False)
+    version = writer.write([article("a", "Envoys met.")]).version
+    listed = vocabulary._in_view(tmp_path, version)
+    for _, _, path in listed:
+        path.unlink()                                          # pruned after it was listed
+    monkeypatch.setattr(vocabulary, "_in_view", lambda folder, generation: listed)
+    assert vocabulary.load(tmp_path, version) == Counter()
