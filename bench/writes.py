@@ -58,15 +58,19 @@ def first_search_after_write(index_dir: Path, batch: int) -> dict:
             "extra_ms": round(statistics.median(f - s for f, s in zip(first, second)), 2)}
 
 
+def post(base: str, tag: str, batch: int, timeout: float = 60) -> None:
+    """POST batch new articles whose ids start with tag, and wait for the answer."""
+    body = json.dumps(new_articles(tag, batch)).encode()
+    request = urllib.request.Request(base + "/api/articles", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        response.read()
+
+
 def _writer(base: str, tag: str, batch: int, stop_event: threading.Event, done: list[int]) -> None:
     number = 0
     while not stop_event.is_set():
-        body = json.dumps(new_articles(f"{tag}{number}", batch)).encode()
-        request = urllib.request.Request(base + "/api/articles", data=body, method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {TOKEN}"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
+        post(base, f"{tag}{number}", batch)
         number += 1
         done.append(batch)
 
@@ -108,12 +112,7 @@ def timed_adds(index_dir: Path, cases: list[dict], seconds: int, users: int, pos
         def add() -> None:
             for number in range(posts):
                 started = time.perf_counter()
-                body = json.dumps(new_articles(f"add{number}", batch)).encode()
-                request = urllib.request.Request(base + "/api/articles", data=body, method="POST",
-                                                 headers={"Content-Type": "application/json",
-                                                          "Authorization": f"Bearer {TOKEN}"})
-                with urllib.request.urlopen(request, timeout=120) as response:
-                    response.read()
+                post(base, f"add{number}", batch, timeout=120)
                 acks.append(round(time.perf_counter() - started, 2))
                 time.sleep(max(0.0, seconds / posts - acks[-1]))
         try:

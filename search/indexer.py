@@ -166,16 +166,16 @@ class Indexer:
         """Add or replace articles and delete ids in one atomic commit (only_new: skip the ids already indexed)."""
         result = WriteResult()
         latest = {article.id: article for article in articles}
-        if only_new and latest:
-            with self.ix.searcher() as searcher:
-                known = {doc_id for doc_id in latest if searcher.document_number(id=doc_id) is not None}
-            result.skipped = len(known)
-            latest = {doc_id: article for doc_id, article in latest.items() if doc_id not in known}
         writer = self._writer(parallel=self.writers > 1 and len(latest) >= PARALLEL_MIN_ARTICLES)
         self._adopt()                                 # under the lock: the version is settled
         try:
             with writer.searcher() as searcher:
                 existing = searcher.document_number
+                # Each id looked up once: it decides both skipping (only_new) and add or replace.
+                present = {doc_id for doc_id in latest if existing(id=doc_id) is not None}
+                if only_new:
+                    result.skipped = len(present)
+                    latest = {doc_id: article for doc_id, article in latest.items() if doc_id not in present}
                 # Events: deleted and replaced articles are no candidates for the new ones.
                 self.linker.begin(searcher, set(delete_ids) | set(latest))
                 for doc_id in dict.fromkeys(delete_ids):
@@ -190,7 +190,7 @@ class Indexer:
                     document = {**schema.to_document(article), **self._event_fields(article)}
                     # A new id is added directly: update_document would search every
                     # segment for it again.
-                    if existing(id=article.id) is None:
+                    if article.id not in present:
                         result.added += 1
                         writer.add_document(**document)
                     else:
