@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 
 from chancery.search import schema, segment_files, vocabulary
+from chancery.search.postings import read_positions, read_postings, read_words
 from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
 
 SPELLING_FIELDS = ("spell_title", "spell_body")
@@ -24,55 +25,6 @@ DEFAULT_CACHE_MB = 200
 WORD_BYTES = 100                      # rough cost of one cached vocabulary entry
 SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs under 1 in 8 documents
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return one segment's (doc ids, weights) for a term, read a block at a time."""
-    if (fieldname, text) not in reader:
-        return np.empty(0, np.int32), np.empty(0, np.float64)
-    matcher = reader.postings(fieldname, text)
-    ids, weights = [], []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        # Whoosh's on-disk matcher keeps each block as arrays: take them whole.
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i:])
-            weights.extend(matcher._weights[matcher._i:])
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.asarray(ids, np.int32), np.asarray(weights, np.float64)
-
-
-def read_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return one segment's (doc ids, positions) for a term: one row per occurrence."""
-    if (fieldname, text) not in reader:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    matcher = reader.postings(fieldname, text)
-    decode = reader.schema[fieldname].format.decode_positions
-    docs, positions = [], []
-    while matcher.is_active():
-        found = decode(matcher.value())
-        docs.extend([matcher.id()] * len(found))
-        positions.extend(found)
-        matcher.next()
-    return np.asarray(docs, np.int64), np.asarray(positions, np.int64)
-
-
-def read_words(reader, fieldnames: tuple[str, ...]) -> dict[str, int]:
-    """Return the unstemmed words of a segment with their document frequencies."""
-    words: dict[str, int] = {}
-    for fieldname in fieldnames:
-        if fieldname not in reader.schema:
-            continue
-        for term, info in reader.iter_field(fieldname):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            words[word] = max(words.get(word, 0), info.doc_frequency())
-    return words
 
 
 class TermCache:

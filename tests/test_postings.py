@@ -1,0 +1,97 @@
+"""Postings read into arrays: the same rows Whoosh's own per-posting matcher gives."""
+import numpy as np
+import pytest
+from whoosh import fields, index
+
+from chancery.search import postings
+
+FILLER = "filler"
+
+
+def whoosh_rows(reader, fieldname, text):
+    """Return (doc, position) rows the way Whoosh reads them, one posting at a time."""
+    matcher = reader.postings(fieldname, text)
+    decode = reader.schema[fieldname].format.decode_positions
+    rows = []
+    while matcher.is_active():
+        rows.extend((matcher.id(), p) for p in decode(matcher.value()))
+        matcher.next()
+    return rows
+
+
+def build(tmp_path, texts):
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    with ix.writer() as writer:
+        for text in texts:
+            writer.add_document(body=text)
+    return ix
+
+
+def spaced(word, at):
+    """Return a text holding a word at the given positions, filler elsewhere."""
+    words = [FILLER] * (max(at) + 1)
+    for position in at:
+        words[position] = word
+    return " ".join(words)
+
+
+CASES = {
+    # name: texts of the documents
+    "one document, inline posting": ["alpha beta alpha"],
+    "gaps past one and two varint bytes": [spaced("alpha", [0, 127, 128, 16_383, 16_384, 20_000])],
+    "several blocks": [f"alpha {FILLER} " * (i % 5 + 1) for i in range(300)],
+    "documents without the term between": [("alpha" if i % 7 == 0 else FILLER) for i in range(400)],
+}
+
+
+@pytest.mark.parametrize("texts", CASES.values(), ids=CASES.keys())
+def test_positions_match_whoosh(tmp_path, texts):
+    ix = build(tmp_path, texts)
+    with ix.reader() as reader:
+        docs, positions = postings.read_positions(reader, "body", "alpha")
+        assert list(zip(docs.tolist(), positions.tolist())) == whoosh_rows(reader, "body", "alpha")
+        assert len(docs) == sum(text.split().count("alpha") for text in texts)
+
+
+def test_every_term_of_the_seed_index_matches_whoosh(seed_index):
+    ix = index.open_dir(str(seed_index))
+    with ix.reader() as reader:
+        terms = [t for t in reader.field_terms("body")]
+        assert len(terms) > 500
+        for term in terms:
+            docs, positions = postings.read_positions(reader, "body", term)
+            assert list(zip(docs.tolist(), positions.tolist())) == whoosh_rows(reader, "body", term), term
+
+
+def test_missing_term_reads_empty(tmp_path):
+    ix = build(tmp_path, ["alpha"])
+    with ix.reader() as reader:
+        docs, positions = postings.read_positions(reader, "body", "absent")
+    assert docs.size == 0 and positions.size == 0
+
+
+@pytest.mark.parametrize("value, expected", [
+    (b"\x00\x00\x00\x02\x05\x81\x01", [5, 5 + 129]),
+    (b"\x00\x00\x00\x00", []),
+])
+def test_decode_table(value, expected):
+    docs, positions = postings.decode_positions([3], [value])
+    assert positions.tolist() == expected and docs.tolist() == [3] * len(expected)
+
+
+def test_a_value_short_of_its_count_is_an_error():
+    with pytest.raises(ValueError):
+        postings.decode_positions([0], [b"\x00\x00\x00\x03\x05"])
+
+
+def test_postings_weights_match_whoosh(tmp_path):
+    ix = build(tmp_path, CASES["several blocks"])
+    with ix.reader() as reader:
+        ids, weights = postings.read_postings(reader, "body", "alpha")
+        matcher = reader.postings("body", "alpha")
+        expected = []
+        while matcher.is_active():
+            expected.append((matcher.id(), matcher.weight()))
+            matcher.next()
+    assert list(zip(ids.tolist(), weights.tolist())) == expected
+    assert np.all(np.diff(ids) > 0)
