@@ -237,6 +237,7 @@ def search_command(query, as_json, or_facets, date_from, date_to, sort, page, pe
 @setting_option("lock_timeout")
 @setting_option("events")
 @setting_option("cache_mb")
+@setting_option("warm_seconds")
 def serve_command(**options):
     """Serve the API and the search page with gunicorn."""
     config = load_settings(options)
@@ -244,7 +245,7 @@ def serve_command(**options):
     names = ("index_dir", "cors_origins", "max_request_bytes", "lock_timeout", "cache_mb", "events")
     app_config = {name: options[name] for name in names if options[name] is not None}
     Server(app_config, f"{config['host']}:{config['port']}", config["workers"], config["threads"],
-           config["read_timeout"], config["write_nice"]).run()
+           config["read_timeout"], config["write_nice"], config["warm_seconds"]).run()
 
 
 def main():

@@ -8,12 +8,13 @@ class Server(BaseApplication):
     """A gunicorn application whose workers each build the Flask app once."""
 
     def __init__(self, config: dict, bind: str, workers: int, threads: int = 1, read_timeout: float = 10.0,
-                 write_nice: int = 10):
+                 write_nice: int = 10, warm_seconds: float = 1.0):
         from chancery import settings
         self.config_values = config
         # Read by chancery.worker.Worker, in the event loop.
         self.read_timeout = read_timeout
         self.write_nice = write_nice
+        self.warm_seconds = warm_seconds
         self.max_request_bytes = settings.resolve(config)["max_request_bytes"]
         self.server_options = {
             "bind": bind,
@@ -35,8 +36,15 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        """Build a worker's app and prepare the index's current version before the worker takes requests."""
         from chancery.api import create_app
-        return create_app(self.config_values)
+        from chancery.search.warming import Warmer
+        app = create_app(self.config_values)
+        service = app.extensions["chancery"]
+        service.prepare()
+        if self.warm_seconds > 0:
+            Warmer(service, self.warm_seconds).start()
+        return app
 
 
 def free_port() -> int:

@@ -34,6 +34,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:          # also refuses nan
+        raise ValueError(f"must be 0 or more, got {text}")
+    return value
+
+
 def _niceness(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 19:
@@ -78,6 +85,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "so searches keep the CPU while articles are indexed (0: same priority).", _niceness),
     Setting("threads", 1, "Request threads in each worker process of 'chancery serve'; each holds its own "
             "index searcher (more add memory, not search throughput).", _positive_int),
+    Setting("warm_seconds", 1.0, "How often each worker of 'chancery serve' looks for a new index version and "
+            "prepares it (arrays, recently used terms) before a request needs it; 0: never, requests prepare it.",
+            _non_negative_float),
     Setting("read_timeout", 10.0, "Seconds a client may take to send a request head, or stay silent while "
             "sending a body or reading the answer, before 'chancery serve' drops it.", _positive_float),
 ]}

@@ -22,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from chancery.search import analysis, entities, event_store, indexer, ranking, schema
+from chancery.search import analysis, entities, event_store, indexer, ranking, schema, warming
 from chancery.search.snippets import snippet
 from chancery.search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
 from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
@@ -201,6 +201,8 @@ class Service:
         self._segment_cache: dict = {}
         self._facet_tables: dict = {}         # facet -> FacetTable, shared by this service's versions
         self._cache_lock = threading.Lock()
+        self._ready = warming.Ready()
+        self._prepared: int | None = None
 
     # -- the snapshot of the current index version --------------------------------
 
@@ -211,18 +213,42 @@ class Service:
         snap = getattr(local, "snap", None)
         if snap is not None and snap.version == current:
             return snap
-        # A fresh searcher, not searcher.refresh(): refresh reuses segment readers by
-        # segment and so misses deletions made in an existing segment.
         previous = getattr(local, "searcher", None)
-        searcher = self.ix.searcher(weighting=WEIGHTING)
-        local.searcher = searcher
+        snap = self._ready.take(current) or self._build(current)
+        local.searcher = snap.searcher
         if previous is not None:
             previous.close()
+        local.snap = snap
+        return snap
+
+    def _build(self, current: int) -> Snapshot:
+        # A fresh searcher, not searcher.refresh(): refresh reuses segment readers by
+        # segment and so misses deletions made in an existing segment.
+        searcher = self.ix.searcher(weighting=WEIGHTING)
         with self._cache_lock:
             snap = Snapshot(searcher, self._segment_cache, self._terms, self._facet_tables)
         snap.version = current
-        local.snap = snap
         return snap
+
+    def prepare(self) -> bool:
+        """Build the newest version's snapshot before a request needs it; return whether there was one to build."""
+        current = indexer.version(self.ix)
+        if current == self._prepared:
+            return False
+        with self._cache_lock:
+            known = set(self._segment_cache)
+        snap = self._build(current)
+        try:
+            warming.warm_terms(snap, known, warming.recent_terms(self._terms))
+            if self.with_events:
+                for name in event_store.GROUPS:       # collapse and event counts need them
+                    event_store.groups(snap, name)
+        except BaseException:
+            snap.searcher.close()
+            raise
+        self._ready.offer(snap)
+        self._prepared = current
+        return True
 
     # -- search --------------------------------------------------------------------
 
