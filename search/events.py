@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -39,7 +38,7 @@ from whoosh.columns import FixedBytesColumn, VarBytesColumn
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED
 
-from chancery.search import analysis, event_index, meetings
+from chancery.search import analysis, event_index, event_similarity, meetings
 from chancery.search.event_records import (PERMUTATIONS, WINDOW_DAYS, Record, band_hashes, band_keys,
                                            decoded)
 
@@ -53,7 +52,6 @@ MAX_TERMS = 40
 JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (README)
 MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
-IDF_PRIOR = 100
 MAX_PER_KEY = 50                # candidates read per band, or per name and day: the latest written
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
 SEPARATOR = "\n"              # one term per line, as in the facet fields
@@ -161,6 +159,7 @@ class Linker:
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.by_band: dict[str, list[str]] = defaultdict(list)
         self.event_sizes: Counter = Counter()
+        self.terms = event_similarity.TermTable()
         # Whether every committed article is one this linker wrote and remembers: then
         # the index has nothing to add to memory, and its look-ups are skipped (a
         # fresh `chancery index` run spent a third of its linking time on them).
@@ -185,10 +184,10 @@ class Linker:
         self.gone = gone
         # Document frequencies move slowly: keep them while the index grows by under 5 %.
         docs = self.reader.doc_count()
-        if not hasattr(self, "df") or abs(docs - self.df_docs) > 0.05 * max(1, self.df_docs):
-            self.df: dict[str, float] = {}
+        if not hasattr(self, "df_docs") or abs(docs - self.df_docs) > 0.05 * max(1, self.df_docs):
+            self.terms.forget_committed()
             self.df_docs = docs
-        self.batch_df: Counter = Counter()
+        self.terms.new_batch()
         self.batch_docs = 0
         self.committed_docs = self.reader.doc_count()
         for doc_id in gone:
@@ -203,7 +202,6 @@ class Linker:
     def link(self, article) -> dict:
         """Return the event fields of an article's document, linking it to an event."""
         found = features(article)
-        self.weights: dict[str, float] = {}
         record = Record(article.id, "", "", _day(article.published), frozenset(article.persons),
                         frozenset(article.countries), tuple(found.terms), found.signature)
         bands = found.bands()
@@ -243,7 +241,7 @@ class Linker:
         for band in bands:
             self.by_band[band].append(record.id)
         self.batch_docs += 1
-        self.batch_df.update(record.terms)
+        self.terms.count(record)
 
     def _candidates(self, keys: list, table: dict, own_id: str, from_index) -> list[Record]:
         """Return the remembered records under keys, and the committed ones from_index() finds."""
@@ -277,15 +275,18 @@ class Linker:
 
     def _best_event(self, record: Record, candidates: list[Record]) -> Record | None:
         best, best_score = None, 0.0
-        for other in candidates:
-            score = self.similarity(record, other)
+        for other, text in zip(candidates, self._texts(record, candidates).tolist()):
+            score = self._score(record, other, text)
             if score > best_score or (score == best_score and best is not None and other.id < best.id):
                 best, best_score = other, score
         return best if best_score >= JOIN_SCORE else None
 
     def similarity(self, a: Record, b: Record) -> float:
         """Return how likely two articles report one happening (0 when they cannot)."""
-        text = self._cosine(a.terms, b.terms)
+        return self._score(a, b, float(self._texts(a, [b])[0]))
+
+    @staticmethod
+    def _score(a: Record, b: Record, text: float) -> float:
         shared_people = len(a.persons & b.persons)
         if text < MIN_TEXT or (not shared_people and text < TEXT_ALONE):
             return 0.0
@@ -293,28 +294,12 @@ class Linker:
         return 0.45 * text + 0.35 * _overlap(a.persons, b.persons) + 0.2 * _overlap(a.countries, b.countries) \
             - 0.02 * gap
 
-    def _idf(self, term: str) -> float:
-        committed = self.df.get(term)
-        if committed is None:
-            committed = self.reader.doc_frequency("body", term) if self.committed_docs else 0
-            self.df[term] = committed
+    def _texts(self, record: Record, candidates: list[Record]):
+        """Return the idf-weighted cosine of the record's lead terms with each candidate's."""
         total = self.committed_docs + self.batch_docs
-        # A prior of IDF_PRIOR documents keeps the first articles of an index from
-        # weighing every word at zero.
-        return math.log((total + IDF_PRIOR) / (committed + self.batch_df[term] + 1))
-
-    def _cosine(self, a: tuple, b: tuple) -> float:
-        shared = set(a).intersection(b)
-        if not shared:
-            return 0.0
-        # The weights of this link, looked up in one pass: an article is compared with
-        # hundreds of candidates in a dense archive, and a call per term was most of linking.
-        weights = self.weights
-        for term in a + b:
-            if term not in weights:
-                weights[term] = self._idf(term) ** 2
-        norm = math.sqrt(sum(map(weights.__getitem__, a)) * sum(map(weights.__getitem__, b)))
-        return sum(map(weights.__getitem__, shared)) / norm if norm else 0.0
+        committed = (lambda term: self.reader.doc_frequency("body", term)) if self.committed_docs else (lambda _: 0)
+        return event_similarity.cosines(self.terms.of(record), [self.terms.of(other) for other in candidates],
+                                        lambda ids: self.terms.weights(ids, total, committed))
 
     def _new_event(self, doc_id: str) -> str:
         """Return a fresh event id derived from the founding article's id."""

@@ -67,14 +67,13 @@ class TermCache:
 class SegmentData:
     """What the read path needs from one immutable segment (deletions aside)."""
     size: int
-    ids: list[str]
+    ids: segment_files.IdTable
     days: np.ndarray                    # date ordinal per doc, NO_DATE when unknown
     lengths: dict[str, np.ndarray]      # decoded field length per doc
     facet_values: dict[str, list[str]]  # facet -> segment-local value list
     facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # facet -> (doc, local value)
     key: str = ""
     cache: TermCache | None = None
-    docnum: dict[str, int] = field(default_factory=dict)    # article id -> local doc (deleted ones too)
     # facet -> global value number of each local value (FacetTable's numbering, append-only)
     global_values: dict[str, np.ndarray] = field(default_factory=dict)
     by_value: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -96,12 +95,12 @@ class SegmentData:
                 segment_files.save_sidecar(path, *parts)
         size = reader.doc_count_all()
         ids, days, lengths, facet_values, facet_pairs = parts
+        ids = segment_files.IdTable(ids)
         # Pairs in document order: the concatenated pairs of a version are then in document
         # order too, so a facet is counted over a small result's documents alone.
         facet_pairs = {facet: (docs[order], local[order]) for facet, (docs, local) in facet_pairs.items()
                        for order in [np.lexsort((local, docs))]}
         data = cls(size, ids, days, lengths, facet_values, facet_pairs, reader.segment().segment_id(), cache)
-        data.docnum = {doc_id: doc for doc, doc_id in enumerate(ids)}
         for facet, (docs, local) in facet_pairs.items():
             order = np.argsort(local, kind="stable")
             ptr = np.searchsorted(local[order], np.arange(len(facet_values[facet]) + 1))
@@ -228,9 +227,9 @@ class DocNumbers:
 
     def get(self, doc_id: str, default=None):
         for data, offset, _ in self.segments:
-            local = data.docnum.get(doc_id)
-            if local is not None and self.live[offset + local]:
-                return offset + local
+            for local in data.ids.locals(doc_id)[::-1]:     # the last wins, as a dict of ids kept it
+                if self.live[offset + local]:
+                    return offset + int(local)
         return default
 
     def __getitem__(self, doc_id: str) -> int:

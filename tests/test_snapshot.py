@@ -221,3 +221,33 @@ def test_a_facet_counted_from_the_matches_pairs_equals_one_counted_over_all(tmp_
         monkeypatch.setattr(snapshot, "SPARSE_SHARE", 10**9)     # always from the matches' pairs
         sparse = index.counts(mask)
         assert dense.tolist() == sparse.tolist(), facet
+
+
+ID_CASES = {
+    # name: (ids of a segment, id looked up, local docs expected)
+    "unique": (["b", "a", "c"], "a", [1]),
+    "absent": (["b", "a", "c"], "d", []),
+    "repeated": (["b", "a", "b"], "b", [0, 2]),
+    "ends in a NUL": (["a", "a\0"], "a\0", [1]),
+    "NUL-less twin": (["a", "a\0"], "a", [0]),
+    "longer than any": (["a", "b"], "a-much-longer-id", []),
+    "prefix of another": (["abc", "ab"], "ab", [1]),
+    "non-ASCII": (["Zürich-1", "zurich-1"], "Zürich-1", [0]),
+    "empty segment": ([], "a", []),
+}
+
+
+@pytest.mark.parametrize("ids, wanted, expected", ID_CASES.values(), ids=ID_CASES.keys())
+def test_id_table(ids, wanted, expected):
+    table = segment_files.IdTable(ids)
+    assert table.locals(wanted).tolist() == expected
+    assert table.tolist() == ids
+
+
+def test_ids_loaded_from_a_sidecar_are_looked_up_alike(tmp_path):
+    write(tmp_path, [DATED, UNDATED, OLDER])
+    fresh = Service(tmp_path).snapshot()              # reads the segment, saves its sidecar
+    loaded = Service(tmp_path).snapshot()             # loads the sidecar
+    for snap in (fresh, loaded):
+        assert [snap.doc_id(snap.docnum["u1"])] == ["u1"] and "nope" not in snap.docnum
+    assert fresh.segments[0][0].ids.tolist() == loaded.segments[0][0].ids.tolist()

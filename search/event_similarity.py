@@ -1,0 +1,82 @@
+"""The text similarity of linking: idf-weighted cosines of an article's lead terms against many candidates at once.
+
+In a dense archive an article is compared with hundreds of candidates. Computed a
+pair at a time in Python, with an idf looked up per term, the cosines were 70% of
+linking and linking the main process's bound at a million articles (72 articles a
+second). Here terms get integer ids, their document frequencies live in arrays, and
+all of a link's cosines are a few numpy operations.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+IDF_PRIOR = 100         # documents added to the total, so the first articles weigh no word at zero
+_START = 1024
+
+
+class TermTable:
+    """Term ids with their committed document frequencies (read from the index once) and this batch's."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.committed = np.full(_START, -1, np.int64)          # -1: not read from the index yet
+        self.batch = np.zeros(_START, np.int64)
+
+    def forget_committed(self) -> None:
+        """Read committed frequencies again (the index has grown since they were read)."""
+        self.committed[:] = -1
+
+    def new_batch(self) -> None:
+        self.batch[:] = 0
+
+    def of(self, record) -> np.ndarray:
+        """Return the term ids of a record's terms (kept on the record for this table)."""
+        found = record.__dict__.get("_term_ids")
+        if found is None or found[0] is not self:
+            found = (self, np.fromiter(map(self._id, record.terms), np.int64, len(record.terms)))
+            record._term_ids = found
+        return found[1]
+
+    def count(self, record) -> None:
+        """Count a record's terms (distinct within it) in this batch's frequencies."""
+        self.batch[self.of(record)] += 1
+
+    def weights(self, ids: np.ndarray, total: int, doc_frequency) -> np.ndarray:
+        """Return the squared idf of term ids, reading unknown committed frequencies with doc_frequency(term)."""
+        unknown = np.unique(ids[self.committed[ids] < 0])
+        for term_id in unknown.tolist():
+            self.committed[term_id] = doc_frequency(self.terms[term_id])
+        idf = np.log((total + IDF_PRIOR) / (self.committed[ids] + self.batch[ids] + 1))
+        return idf * idf
+
+    def _id(self, term: str) -> int:
+        found = self.ids.get(term)
+        if found is None:
+            found = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+            if found >= len(self.committed):
+                grow = len(self.committed)
+                self.committed = np.concatenate([self.committed, np.full(grow, -1, np.int64)])
+                self.batch = np.concatenate([self.batch, np.zeros(grow, np.int64)])
+        return found
+
+
+def cosines(own: np.ndarray, others: list[np.ndarray], weigh) -> np.ndarray:
+    """Return the weighted cosine of term ids own against each of others (distinct ids in each).
+
+    weigh(ids) gives each id's weight; a pair without a shared term, or with no
+    weight, scores 0.
+    """
+    count = len(others)
+    if not count or not len(own):
+        return np.zeros(count)
+    lengths = np.fromiter(map(len, others), np.int64, count)
+    flat = np.concatenate(others) if lengths.sum() else np.empty(0, np.int64)
+    row = np.repeat(np.arange(count), lengths)
+    weights = weigh(np.concatenate([own, flat]))
+    own_norm, flat_weights = weights[:len(own)].sum(), weights[len(own):]
+    norms = np.bincount(row, weights=flat_weights, minlength=count)
+    shared = np.bincount(row, weights=np.where(np.isin(flat, own), flat_weights, 0.0), minlength=count)
+    denominator = np.sqrt(own_norm * norms)
+    return np.divide(shared, denominator, out=np.zeros(count), where=denominator > 0)

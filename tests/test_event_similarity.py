@@ -1,0 +1,87 @@
+"""Linking's text similarity: many cosines at once equal the pair-at-a-time formula."""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from chancery.search import event_similarity
+from chancery.search.event_similarity import IDF_PRIOR, TermTable
+
+COMMITTED = {"kerry": 40, "lavrov": 30, "syria": 200, "talks": 900, "moscow": 120}
+TOTAL = 1000
+
+
+def record(*terms):
+    return SimpleNamespace(terms=tuple(terms))
+
+
+def reference(a, b, batch) -> float:
+    """The cosine of two term lists, one pair and one term at a time."""
+    def weight(term):
+        return math.log((TOTAL + IDF_PRIOR) / (COMMITTED.get(term, 0) + batch.get(term, 0) + 1)) ** 2
+    shared = set(a) & set(b)
+    norm = math.sqrt(sum(map(weight, a)) * sum(map(weight, b)))
+    return sum(map(weight, shared)) / norm if shared and norm else 0.0
+
+
+CASES = {
+    # name: (own terms, candidates' terms, this batch's counts before)
+    "identical": (["kerry", "lavrov"], [["kerry", "lavrov"]], {}),
+    "partial": (["kerry", "lavrov", "syria"], [["kerry", "talks"], ["syria", "moscow", "lavrov"]], {}),
+    "nothing shared": (["kerry"], [["lavrov", "moscow"]], {}),
+    "an empty candidate": (["kerry"], [[], ["kerry"]], {}),
+    "unknown words": (["kerry", "zaporizhzhia"], [["zaporizhzhia"], ["kerry", "enerhodar"]], {}),
+    "batch counts weigh in": (["kerry", "syria"], [["kerry"], ["syria"]], {"kerry": 500}),
+}
+
+
+@pytest.mark.parametrize("own, others, batch", CASES.values(), ids=CASES.keys())
+def test_cosines_equal_the_pairwise_formula(own, others, batch):
+    table = TermTable()
+    for term, count in batch.items():
+        for _ in range(count):
+            table.count(record(term))
+    found = event_similarity.cosines(table.of(record(*own)), [table.of(record(*o)) for o in others],
+                                     lambda ids: table.weights(ids, TOTAL, lambda t: COMMITTED.get(t, 0)))
+    assert found.tolist() == pytest.approx([reference(own, o, batch) for o in others], abs=1e-12)
+
+
+def test_no_candidates_and_no_terms():
+    table = TermTable()
+    weigh = lambda ids: table.weights(ids, TOTAL, lambda t: 0)  # noqa: E731
+    assert event_similarity.cosines(table.of(record("kerry")), [], weigh).tolist() == []
+    assert event_similarity.cosines(table.of(record()), [table.of(record("kerry"))], weigh).tolist() == [0.0]
+
+
+def test_committed_frequencies_are_read_once_until_forgotten():
+    table, reads = TermTable(), []
+    ids = table.of(record("kerry", "lavrov"))
+
+    def read(term):
+        reads.append(term)
+        return COMMITTED[term]
+    table.weights(ids, TOTAL, read)
+    table.weights(ids, TOTAL, read)
+    assert reads == ["kerry", "lavrov"]
+    table.forget_committed()
+    table.weights(ids, TOTAL, read)
+    assert reads == ["kerry", "lavrov"] * 2
+
+
+def test_the_table_grows_past_its_first_arrays():
+    table = TermTable()
+    words = [f"w{i}" for i in range(3000)]
+    ids = table.of(record(*words))
+    table.count(record(*words))
+    assert ids.tolist() == list(range(3000)) and table.batch[:3000].tolist() == [1] * 3000
+
+
+def test_term_ids_are_kept_per_table():
+    first, second = TermTable(), TermTable()
+    shared = record("syria", "kerry")
+    first.of(record("moscow"))
+    assert first.of(shared).tolist() == [1, 2]
+    assert second.of(shared).tolist() == [0, 1]          # not the first table's ids
+    assert first.of(shared).tolist() == [1, 2]
