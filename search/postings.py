@@ -49,24 +49,34 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
 
 
 def decode_positions(ids, values) -> tuple[np.ndarray, np.ndarray]:
-    """Decode Whoosh Positions values (count, then delta varints) of docs into (doc, position) rows."""
+    """Decode Whoosh Positions values (count, then delta varints) of docs into (doc, position) rows.
+
+    Raises ValueError unless every value is exactly its count of varints: the rule
+    search.whoosh_fixes reads values by (anything else is Whoosh's older format).
+    """
     if not len(values):
         return _EMPTY
     lengths = np.fromiter(map(len, values), np.int64, len(values))
+    if lengths.min() < _HEADER:
+        raise ValueError("a positions value shorter than its count")
     buf = np.frombuffer(b"".join(values), np.uint8)
     starts = np.cumsum(lengths) - lengths
-    head = buf[starts[:, None] + np.arange(_HEADER)].astype(np.int64)
+    header = starts[:, None] + np.arange(_HEADER)
+    head = buf[header].astype(np.int64)
     counts = (head[:, 0] << 24) | (head[:, 1] << 16) | (head[:, 2] << 8) | head[:, 3]
     body = np.ones(len(buf), bool)
-    body[(starts[:, None] + np.arange(_HEADER)).ravel()] = False
+    body[header.ravel()] = False
     data = buf[body]
-    ends = np.flatnonzero(data < 0x80)              # the last byte of each varint
-    if len(ends) != counts.sum():
-        raise ValueError("a positions value does not hold the count it declares")
+    last = data < 0x80                                  # the last byte of each varint
+    owner = np.repeat(np.arange(len(values)), lengths - _HEADER)
+    closed = (lengths == _HEADER) | (buf[starts + lengths - 1] < 0x80)
+    if not closed.all() or not np.array_equal(np.bincount(owner[last], minlength=len(values)), counts):
+        raise ValueError("a positions value is not exactly its count of varints")
+    ends = np.flatnonzero(last)
     first = np.concatenate(([0], ends[:-1] + 1))
     group = np.repeat(np.arange(len(ends)), ends - first + 1)
     shift = (np.arange(len(data)) - first[group]) * 7
-    deltas = np.add.reduceat((data & 0x7F).astype(np.int64) << shift, first) if len(data) else data
+    deltas = np.add.reduceat((data & 0x7F).astype(np.int64) << shift, first) if len(data) else data.astype(np.int64)
     total = np.cumsum(deltas)
     kept = counts > 0
     opening = (np.cumsum(counts) - counts)[kept]
@@ -84,11 +94,10 @@ def read_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nd
         return _read_one_by_one(matcher, fmt.decode_positions)
     parts = []
     for ids, values in _value_blocks(matcher):
-        if any(value.endswith(b".") for value in values):
-            # An old-format value, told apart the way Whoosh tells it: decode as Whoosh does.
-            parts.append(_decode_each(ids, values, fmt.decode_positions))
-        else:
+        try:
             parts.append(decode_positions(ids, values))
+        except ValueError:          # a value of the older format among them: decode each as Whoosh does
+            parts.append(_decode_each(ids, values, fmt.decode_positions))
     if not parts:
         return _EMPTY
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

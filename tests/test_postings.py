@@ -73,15 +73,32 @@ def test_missing_term_reads_empty(tmp_path):
 @pytest.mark.parametrize("value, expected", [
     (b"\x00\x00\x00\x02\x05\x81\x01", [5, 5 + 129]),
     (b"\x00\x00\x00\x00", []),
+    (b"\x00\x00\x00\x01\x2e", [46]),           # ends in b".": still varints (search.whoosh_fixes)
 ])
 def test_decode_table(value, expected):
     docs, positions = postings.decode_positions([3], [value])
     assert positions.tolist() == expected and docs.tolist() == [3] * len(expected)
 
 
-def test_a_value_short_of_its_count_is_an_error():
+@pytest.mark.parametrize("value", [
+    b"\x00\x00\x00\x03\x05",          # fewer varints than its count
+    b"\x00\x00\x00\x01\x05\x06",      # trailing bytes
+    b"\x00\x00\x00\x01\x85",          # a varint cut off
+    b"\x00\x00",                      # no whole count
+])
+def test_a_value_that_is_not_exactly_its_varints_is_an_error(value):
     with pytest.raises(ValueError):
-        postings.decode_positions([0], [b"\x00\x00\x00\x03\x05"])
+        postings.decode_positions([0, 1], [b"\x00\x00\x00\x01\x05", value])
+
+
+def test_blocks_ending_in_a_dot_are_decoded_at_once(tmp_path, monkeypatch):
+    ix = build(tmp_path, [spaced("alpha", [i, i + 46]) for i in range(30)])      # every value ends in 0x2E
+    with ix.reader() as reader:
+        expected = whoosh_rows(reader, "body", "alpha")
+        monkeypatch.setattr(postings, "_decode_each", None)     # the one-by-one path would fail
+        docs, positions = postings.read_positions(reader, "body", "alpha")
+    assert list(zip(docs.tolist(), positions.tolist())) == expected
+    assert expected[:2] == [(0, 0), (0, 46)] and len(expected) == 60
 
 
 def test_postings_weights_match_whoosh(tmp_path):
