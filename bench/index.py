@@ -61,7 +61,8 @@ def measure(command: list[str], cwd: Path = common.ROOT, progress=None) -> dict:
     return {"seconds": round(seconds, 2), "peak_mb": round(peak / 2**20, 1), "output": out.decode().strip()}
 
 
-def run(count: int, out: Path = common.OUT, resume: bool = False, baseline: bool | None = None) -> dict:
+def run(count: int, out: Path = common.OUT, resume: bool = False, baseline: bool | None = None,
+        events: bool = True) -> dict:
     """Index the corpus of a size with both indexers; return the figures."""
     corpus = common.corpus(count)
     chancery_dir, plain_dir = out / f"index-chancery-{count}", out / f"index-plain-{count}"
@@ -77,11 +78,12 @@ def run(count: int, out: Path = common.OUT, resume: bool = False, baseline: bool
         state.update(seconds=round(before["seconds"] + seconds, 2), peak_mb=round(max(before["peak_mb"], peak_mb), 1))
         state_path.write_text(json.dumps(state))
 
-    command = [sys.executable, "-m", "chancery", "index", "--index-dir", str(chancery_dir), str(corpus)]
+    command = [sys.executable, "-m", "chancery", "index", "--index-dir", str(chancery_dir), str(corpus),
+               "--events", "on" if events else "off"]
     ours = measure(command + (["--only-new"] if before["runs"] > 1 else []), progress=save)
     save(ours["seconds"], ours["peak_mb"])
     ours.update(seconds=state["seconds"], peak_mb=state["peak_mb"])
-    figures = {"articles": count, "runs": state["runs"], "peak_memory": "pss"}
+    figures = {"articles": count, "runs": state["runs"], "peak_memory": "pss", "events": events}
     runs = [("chancery", ours, chancery_dir)]
     if baseline if baseline is not None else count <= BASELINE_UP_TO:
         shutil.rmtree(plain_dir, ignore_errors=True)
@@ -103,8 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", action="store_true", help="go on with this size's interrupted run")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=None,
                         help=f"run plain Whoosh too (default: up to {BASELINE_UP_TO:,} articles)")
+    parser.add_argument("--events", choices=("on", "off"), default="on",
+                        help="index with events and meetings (off: the fast bulk import of --events off)")
     args = parser.parse_args(argv)
-    figures = run(common.size_count(args.size), resume=args.resume, baseline=args.baseline)
+    figures = run(common.size_count(args.size), resume=args.resume, baseline=args.baseline,
+                  events=args.events == "on")
     common.publish("index", args.size, figures)
 
 

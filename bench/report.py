@@ -96,6 +96,9 @@ def render(results_dir: Path) -> str:
             if f.get("peak_memory") == "pss":
                 lines += ["Peak memory: the proportional set size of the indexer and its processes (a page "
                           "that forked processes share counts once).", ""]
+            if f.get("events") is False:
+                lines += ["Built with `--events off`: no events and no meetings "
+                          "(bench.events measures their cost).", ""]
             if f.get("runs", 1) > 1:
                 lines += [f"The build ran in {f['runs']} parts (resumed with `--only-new`); seconds add up.", ""]
         search = found.get(("search", size))
@@ -158,7 +161,8 @@ def _index_targets(size: str, index: dict | None) -> list[str]:
     if goal[2] is not None:
         minutes = round(f["chancery"]["seconds"] / 60, 1)
         peak = f["chancery"]["peak_mb"]
-        rows.append(f"| building the index with `chancery index` | {size} | {minutes} min, peak {peak} MB "
+        how = "`chancery index`" + (" --events off" if f.get("events") is False else "")
+        rows.append(f"| building the index with {how} | {size} | {minutes} min, peak {peak} MB "
                     f"| ≤ {goal[2]} min, ≤ {goal[3]} MB | {_verdict(minutes <= goal[2] and peak <= goal[3])} |")
     return rows
 
