@@ -40,7 +40,8 @@ class TermTable:
 
     def count(self, record) -> None:
         """Count a record's terms (distinct within it) in this batch's frequencies."""
-        self.batch[self.of(record)] += 1
+        ids = self.of(record)           # first: naming new terms may replace the arrays
+        self.batch[ids] += 1
 
     def weights(self, ids: np.ndarray, total: int, doc_frequency) -> np.ndarray:
         """Return the squared idf of term ids, reading unknown committed frequencies with doc_frequency(term)."""
