@@ -18,12 +18,12 @@ def _on_disk(matcher) -> bool:
     return hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
 
 
-def _value_blocks(matcher):
-    """Yield each block's (ids, values) of an on-disk matcher."""
+def _blocks(matcher, part: str):
+    """Yield each block's (ids, weights or values) of an on-disk matcher: part is "weights" or "values"."""
     while matcher.is_active():
         matcher._read_ids()
-        matcher._read_values()
-        yield matcher._ids[matcher._i:], matcher._values[matcher._i:]
+        getattr(matcher, f"_read_{part}")()
+        yield matcher._ids[matcher._i:], getattr(matcher, f"_{part}")[matcher._i:]
         matcher._next_block()
 
 
@@ -34,12 +34,9 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     matcher = reader.postings(fieldname, text)
     ids, weights = [], []
     if _on_disk(matcher):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i:])
-            weights.extend(matcher._weights[matcher._i:])
-            matcher._next_block()
+        for block_ids, block_weights in _blocks(matcher, "weights"):
+            ids.extend(block_ids)
+            weights.extend(block_weights)
     else:
         while matcher.is_active():
             ids.append(matcher.id())
@@ -93,7 +90,7 @@ def read_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nd
     if type(fmt) is not formats.Positions or not _on_disk(matcher):
         return _read_one_by_one(matcher, fmt.decode_positions)
     parts = []
-    for ids, values in _value_blocks(matcher):
+    for ids, values in _blocks(matcher, "values"):
         try:
             parts.append(decode_positions(ids, values))
         except ValueError:          # a value of the older format among them: decode each as Whoosh does

@@ -214,7 +214,10 @@ class Service:
         if snap is not None and snap.version == current:
             return snap
         previous = getattr(local, "searcher", None)
-        snap = self._ready.take(current) or self._build(current)
+        snap = self._ready.take(current)
+        if snap is None:
+            snap = self._build(current)
+            self._prepared = current      # built here: the warmer need not build it again
         local.searcher = snap.searcher
         if previous is not None:
             previous.close()
