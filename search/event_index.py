@@ -135,16 +135,16 @@ def _runs(reader, keys_of, keys: list[int], dtype):
                 yield segment_reader, base, tables, key, lo, hi
 
 
-def band_candidates(reader, band_keys: list[int], limit: int) -> list[int]:
-    """Return the live documents sharing a band with these keys, the latest `limit` per band."""
+def band_candidates(reader, band_keys: list[int], limit: int, total: int) -> list[int]:
+    """Return the live documents sharing a band with these keys: the latest `limit` a band, `total` in all."""
     per_key: dict = {}
     for segment_reader, base, tables, key, lo, hi in _runs(reader, lambda t: t.band_keys, band_keys, np.uint64):
         per_key.setdefault(key, []).append(_live(segment_reader, base, tables.band_docs[lo:hi]))
-    return _latest(per_key, limit)
+    return _latest(per_key, limit, total)
 
 
-def name_candidates(reader, names, day: int | None, limit: int) -> list[int]:
-    """Return the live documents of these people or countries within WINDOW_DAYS, the latest `limit` a day."""
+def name_candidates(reader, names, day: int | None, limit: int, total: int) -> list[int]:
+    """Return the live documents of these names within WINDOW_DAYS: `limit` a name and day, `total` in all."""
     per_key: dict = {}
     hashes = [name_hash(name) for name in names]
     for segment_reader, base, tables, key, lo, hi in _runs(reader, lambda t: t.name_keys, hashes, np.uint32):
@@ -155,7 +155,7 @@ def name_candidates(reader, names, day: int | None, limit: int) -> list[int]:
         docs, days = docs[near], days[near]
         for one_day in np.unique(days):
             per_key.setdefault((key, int(one_day)), []).append(_live(segment_reader, base, docs[days == one_day]))
-    return _latest(per_key, limit)
+    return _latest(per_key, limit, total)
 
 
 def _live(segment_reader, base: int, docs: np.ndarray) -> np.ndarray:
@@ -165,9 +165,15 @@ def _live(segment_reader, base: int, docs: np.ndarray) -> np.ndarray:
     return docs + base
 
 
-def _latest(per_key: dict, limit: int) -> list[int]:
-    """Return the latest written `limit` documents of each key, across segments (later ones are newer)."""
-    found: set[int] = set()
-    for parts in per_key.values():
-        found.update(np.sort(np.concatenate(parts))[-limit:].tolist())
-    return sorted(found)
+def _latest(per_key: dict, limit: int, total: int) -> list[int]:
+    """Return the latest written `limit` documents of each key, across segments (later ones are newer).
+
+    Past `total`, those found under most keys are kept, then the latest.
+    """
+    if not per_key:
+        return []
+    docs, hits = np.unique(np.concatenate([np.sort(np.concatenate(parts))[-limit:] for parts in per_key.values()]),
+                           return_counts=True)
+    if len(docs) > total:
+        docs = np.sort(docs[np.lexsort((docs, hits))[-total:]])
+    return docs.tolist()

@@ -24,6 +24,8 @@ members at search time (search.event_store), so a deletion leaves it consistent.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import json
 import re
 import zlib
@@ -53,6 +55,10 @@ JOIN_SCORE = 0.42               # tuned on the seeds and the generated corpus (R
 MIN_TEXT = 0.12
 TEXT_ALONE = 0.5                # text this similar joins without a shared person
 MAX_PER_KEY = 50                # candidates read per band, or per name and day: the latest written
+# Of those, the most an article is compared with from memory and from the index each: the
+# ones sharing most of its keys, then the latest. Without it a dense archive (1M) met
+# up to ~3,600 candidates an article (7 days x ~8 names x 50) and linking bound the build.
+MAX_CANDIDATES = 200
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
@@ -159,6 +165,8 @@ class Linker:
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.by_band: dict[str, list[str]] = defaultdict(list)
         self.event_sizes: Counter = Counter()
+        self.serial: dict[str, int] = {}      # order remembered in, newest highest
+        self.counter = itertools.count()
         self.terms = event_similarity.TermTable()
         # Whether every committed article is one this linker wrote and remembers: then
         # the index has nothing to add to memory, and its look-ups are skipped (a
@@ -175,6 +183,7 @@ class Linker:
             self.by_key.clear()
             self.by_band.clear()
             self.event_sizes.clear()
+            self.serial.clear()
             self.whole_index = False
         self.searcher = searcher
         self.reader = searcher.reader()
@@ -196,6 +205,7 @@ class Linker:
     def forget(self, doc_id: str) -> None:
         """Drop an article from memory (it is deleted or about to be replaced)."""
         record = self.memory.pop(doc_id, None)
+        self.serial.pop(doc_id, None)
         if record is not None:
             self.event_sizes[record.event] -= 1
 
@@ -207,13 +217,14 @@ class Linker:
         bands = found.bands()
         names = record.persons | record.countries
         copy = self._best_copy(record, self._candidates(
-            bands, self.by_band, record.id, lambda: event_index.band_candidates(self.reader, bands, MAX_PER_KEY)))
+            bands, self.by_band, record.id, lambda: event_index.band_candidates(
+                self.reader, bands, MAX_PER_KEY, MAX_CANDIDATES)))
         nearby = []
         if copy is None:
             # A copy that shares no band (about 1 in 9 at a Jaccard similarity of 0.6) is
             # still found among the articles of its people and days, compared anyway.
             nearby = self._candidates(record.probe_keys(), self.by_key, record.id, lambda: event_index.name_candidates(
-                self.reader, names, record.day, MAX_PER_KEY))
+                self.reader, names, record.day, MAX_PER_KEY, MAX_CANDIDATES))
             copy = self._best_copy(record, nearby)
         if copy is not None:
             record.event, record.dup = copy.event, copy.dup
@@ -235,6 +246,7 @@ class Linker:
 
     def _remember(self, record: Record, bands: list[int]) -> None:
         self.memory[record.id] = record
+        self.serial[record.id] = next(self.counter)
         self.event_sizes[record.event] += 1
         for key in record.keys():
             self.by_key[key].append(record.id)
@@ -245,12 +257,15 @@ class Linker:
 
     def _candidates(self, keys: list, table: dict, own_id: str, from_index) -> list[Record]:
         """Return the remembered records under keys, and the committed ones from_index() finds."""
-        found: dict[str, Record] = {}
+        hits: Counter = Counter()
         for key in keys:
-            for doc_id in table.get(key, ())[-MAX_PER_KEY:]:
-                record = self.memory.get(doc_id)
-                if record is not None and doc_id != own_id:
-                    found[doc_id] = record
+            hits.update(table.get(key, ())[-MAX_PER_KEY:])
+        hits.pop(own_id, None)
+        # Those sharing most of the article's keys first, then the latest remembered.
+        chosen = [doc_id for doc_id in hits if doc_id in self.memory]
+        if len(chosen) > MAX_CANDIDATES:
+            chosen = heapq.nlargest(MAX_CANDIDATES, chosen, key=lambda doc_id: (hits[doc_id], self.serial[doc_id]))
+        found = {doc_id: self.memory[doc_id] for doc_id in chosen}
         if self.whole_index or self.column is None:
             return list(found.values())
         # The latest written of a key's articles are enough to find an event it already

@@ -18,12 +18,29 @@ def _on_disk(matcher) -> bool:
     return hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
 
 
-def _blocks(matcher, part: str):
-    """Yield each block's (ids, weights or values) of an on-disk matcher: part is "weights" or "values"."""
+def _blocks(matcher, part: str, wanted: np.ndarray | None = None):
+    """Yield each block's (ids, weights or values) of an on-disk matcher: part is "weights" or "values".
+
+    With wanted (sorted doc ids), only those documents' postings, and a block none of
+    them can be in is passed by its header alone.
+    """
+    at = 0
     while matcher.is_active():
+        if wanted is not None:
+            if at == len(wanted):
+                return
+            if matcher.block_max_id() < wanted[at]:
+                matcher._next_block()
+                continue
         matcher._read_ids()
         getattr(matcher, f"_read_{part}")()
-        yield matcher._ids[matcher._i:], getattr(matcher, f"_{part}")[matcher._i:]
+        ids, found = matcher._ids[matcher._i:], getattr(matcher, f"_{part}")[matcher._i:]
+        if wanted is not None:
+            end = int(np.searchsorted(wanted, matcher.block_max_id(), "right"))
+            kept = np.flatnonzero(np.isin(np.asarray(ids), wanted[at:end]))
+            ids, found = np.asarray(ids)[kept], [found[i] for i in kept]
+            at = end
+        yield ids, found
         matcher._next_block()
 
 
@@ -81,16 +98,25 @@ def decode_positions(ids, values) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.asarray(ids, np.int64), counts), total - base
 
 
-def read_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return one segment's (doc ids, positions) for a term: one row per occurrence."""
+def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Return one segment's (doc ids, positions) for a term: one row per occurrence.
+
+    With wanted (sorted doc ids), only the rows of those documents, reading only the
+    blocks that can hold them: a common word's positions in a few documents.
+    """
     if (fieldname, text) not in reader:
         return _EMPTY
     matcher = reader.postings(fieldname, text)
     fmt = reader.schema[fieldname].format
     if type(fmt) is not formats.Positions or not _on_disk(matcher):
-        return _read_one_by_one(matcher, fmt.decode_positions)
+        docs, positions = _read_one_by_one(matcher, fmt.decode_positions)
+        if wanted is None:
+            return docs, positions
+        kept = np.isin(docs, wanted)
+        return docs[kept], positions[kept]
     parts = []
-    for ids, values in _blocks(matcher, "values"):
+    for ids, values in _blocks(matcher, "values", wanted):
         try:
             parts.append(decode_positions(ids, values))
         except ValueError:          # a value of the older format among them: decode each as Whoosh does

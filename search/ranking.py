@@ -20,7 +20,6 @@ the classic collections together (`python -m bench.relevance`), not on one.
 """
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections import Counter
@@ -30,6 +29,7 @@ import numpy as np
 from whoosh import query as wq
 
 from chancery.search import analysis, entities, schema
+from chancery.search.postings import read_positions
 from chancery.search.query import TEXT_FIELDS, Word
 
 MIN_WORDS = 4                  # fewer words are keywords: BM25F and entities only
@@ -171,39 +171,15 @@ def _top(mask: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
 def _positions(snap, field: str, stem: str, docs: np.ndarray) -> dict[int, list[int]]:
     """Return the positions of a stem in some documents, reading only the blocks that hold them."""
     found: dict[int, list[int]] = {}
+    docs = np.sort(np.asarray(docs, np.int64))
     for _, offset, leaf in snap.segments:
-        local = sorted(int(d) - offset for d in docs if offset <= d < offset + leaf.doc_count_all())
-        if not local or (field, stem) not in leaf:
+        local = docs[(docs >= offset) & (docs < offset + leaf.doc_count_all())] - offset
+        if not len(local):
             continue
-        matcher = leaf.postings(field, stem)
-        decode = leaf.schema[field].format.decode_positions
-        for doc in _seek(matcher, local):
-            found[doc + offset] = decode(matcher.value())
+        rows, positions = read_positions(leaf, field, stem, local)
+        for doc, position in zip((rows + offset).tolist(), positions.tolist()):
+            found.setdefault(doc, []).append(position)
     return found
-
-
-def _seek(matcher, docs: list[int]):
-    """Move the matcher onto each of the sorted documents it holds, yielding them.
-
-    Whoosh's skip_to steps through a block one posting at a time; its on-disk
-    matcher keeps each block's ids as an array, so a binary search finds them.
-    """
-    blocks = hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
-    for doc in docs:
-        if not matcher.is_active():
-            return
-        if blocks:
-            while matcher.is_active() and matcher.block_max_id() < doc:
-                matcher._next_block()
-            if not matcher.is_active():
-                return
-            if matcher._ids is None:
-                matcher._read_ids()
-            matcher._i = bisect.bisect_left(matcher._ids, doc, matcher._i)
-        elif matcher.id() < doc:
-            matcher.skip_to(doc)
-        if matcher.is_active() and matcher.id() == doc:
-            yield doc
 
 
 def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], params: Params) -> np.ndarray:

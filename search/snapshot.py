@@ -24,6 +24,10 @@ SPELLING_FIELDS = ("spell_title", "spell_body")
 DEFAULT_CACHE_MB = 200
 WORD_BYTES = 100                      # rough cost of one cached vocabulary entry
 SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs under 1 in 8 documents
+# A term in more documents than this has its positions read for the documents a query
+# needs, unless they are over 1 in POSITIONS_SHARE of its documents; else read and cached whole.
+POSITIONS_WHOLE = 4096
+POSITIONS_SHARE = 8
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -131,9 +135,22 @@ class SegmentData:
         """Return this segment's postings of a term, cached (deleted documents included)."""
         return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text))
 
-    def positions(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return this segment's (doc, position) rows of a term, cached."""
-        return self._cached(("positions", fieldname, text), lambda: read_positions(reader, fieldname, text))
+    def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Return this segment's (doc, position) rows of a term, or of its wanted (sorted) docs.
+
+        A term's rows are cached whole when it is in few documents, or when wanted
+        covers a good share of them; else only the wanted documents' blocks are read.
+        """
+        if wanted is not None:
+            docs = self.term(reader, fieldname, text)[0]
+            if len(docs) > POSITIONS_WHOLE and len(wanted) * POSITIONS_SHARE < len(docs):
+                return read_positions(reader, fieldname, text, wanted)
+        rows = self._cached(("positions", fieldname, text), lambda: read_positions(reader, fieldname, text))
+        if wanted is None:
+            return rows
+        kept = np.isin(rows[0], wanted)
+        return rows[0][kept], rows[1][kept]
 
     def words(self, reader) -> dict[str, int]:
         """Return this segment's unstemmed words and document frequencies, cached."""
@@ -314,11 +331,22 @@ class Snapshot:
         """Return the documents where the words stand next to each other, in order."""
         found = []
         for data, offset, leaf in self.segments:
+            # The documents holding every word first, rarest word first: a common word's
+            # positions are then read in those documents alone (at 1M articles, every
+            # position of "said" was read and sorted again for each phrase with it).
+            postings = sorted((data.term(leaf, fieldname, word)[0] for word in set(words)), key=len)
+            candidates = postings[0]
+            for docs in postings[1:]:
+                if not len(candidates):
+                    break
+                candidates = np.intersect1d(candidates, docs)
+            if not len(candidates):
+                continue
             keys = None
             for shift, word in enumerate(words):
-                docs, positions = data.positions(leaf, fieldname, word)
+                docs, positions = data.positions(leaf, fieldname, word, candidates)
                 # (doc, position of the phrase's first word) as one integer.
-                these = np.unique((docs << 32) | (positions - shift))
+                these = np.unique((docs.astype(np.int64) << 32) | (positions - shift))
                 keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
                 if not len(keys):
                     break

@@ -64,22 +64,31 @@ def ids(folder, docnums) -> set[str]:
 def test_name_candidates_keep_to_the_window_and_count_undated_ones(two_segments):
     day = date(2016, 3, 24).toordinal()                       # article a's day
     with indexer.open_index(two_segments).reader() as reader:
-        found = ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, day, 50))
+        found = ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, day, 50, 200))
         assert found == {"a", "c", "d"}                       # b is two weeks away
-        assert ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, None, 50)) == {"d"}
-        assert event_index.name_candidates(reader, {"Nobody Known"}, day, 50) == []
+        assert ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, None, 50, 200)) == {"d"}
+        assert event_index.name_candidates(reader, {"Nobody Known"}, day, 50, 200) == []
 
 
 def test_band_candidates_find_a_copy_in_another_segment_and_skip_deleted_ones(two_segments):
     copy = story("e", "2016-06-01", ["John Kerry"], "Lavrov and Kerry discussed Syria in Moscow.")
     bands = events.features(copy).bands()
     with indexer.open_index(two_segments).reader() as reader:
-        assert ids(two_segments, event_index.band_candidates(reader, bands, 50)) == {"c"}
+        assert ids(two_segments, event_index.band_candidates(reader, bands, 50, 200)) == {"c"}
     indexer.Indexer(two_segments).delete(["c"])
     with indexer.open_index(two_segments).reader() as reader:
-        assert event_index.band_candidates(reader, bands, 50) == []
+        assert event_index.band_candidates(reader, bands, 50, 200) == []
 
 
-def test_only_the_latest_documents_of_a_key_are_returned():
-    per_key = {1: [np.array([3, 9]), np.array([20, 21])], 2: [np.array([5])]}
-    assert event_index._latest(per_key, 2) == [5, 20, 21]
+@pytest.mark.parametrize("per_key, limit, total, expected", [
+    # the latest `limit` of each key, across segments
+    ({1: [np.array([3, 9]), np.array([20, 21])], 2: [np.array([5])]}, 2, 10, [5, 20, 21]),
+    # past `total`: found under most keys first ...
+    ({1: [np.array([3, 7, 9])], 2: [np.array([3])], 3: [np.array([3, 7])]}, 5, 2, [3, 7]),
+    # ... then the latest
+    ({1: [np.array([1, 2, 8])], 2: [np.array([4])]}, 5, 2, [4, 8]),
+    ({1: [np.array([1, 2, 8])], 2: [np.array([1])]}, 5, 1, [1]),
+    ({}, 5, 2, []),
+])
+def test_candidates_are_the_latest_of_each_key_and_at_most_total(per_key, limit, total, expected):
+    assert event_index._latest(per_key, limit, total) == expected

@@ -186,6 +186,25 @@ def test_only_the_latest_articles_of_a_key_are_candidates(tmp_path, monkeypatch)
     assert found["summit-later"] != found["summit"]     # the summit is past the latest two of its keys
 
 
+@pytest.mark.parametrize("carried", [True, False], ids=["from-memory", "from-index"])
+def test_past_the_cap_the_candidates_sharing_most_keys_are_kept(tmp_path, monkeypatch, carried):
+    monkeypatch.setattr(events, "MAX_CANDIDATES", 2)
+    # After the summit, three newer stories of the same day that share one of its four keys.
+    first = STORIES["summit"]
+    others = [article(f"other{n}", f"Unrelated note {n} on fisheries quotas", f"Fisheries quotas, part {n}, "
+                      "were discussed by officials in a regional council meeting.", first.published,
+                      [], ["France"]) for n in range(3)]
+    writer = index(tmp_path, ["summit"])
+    writer.write(others)
+    if not carried:
+        indexer._CARRY.clear()                 # read the candidates back from the index
+        writer = None
+    index(tmp_path, ["summit-later"], writer)
+    found = event_of(tmp_path)
+    assert found["summit-later"] == found["summit"]
+    assert len({found[f"other{n}"] for n in range(3)} & {found["summit"]}) == 0
+
+
 def test_a_write_takes_over_the_previous_writes_linker_unless_someone_wrote_since(tmp_path):
     first = index(tmp_path, ["summit"])
     second = index(tmp_path, ["floods"])

@@ -53,6 +53,30 @@ def test_positions_match_whoosh(tmp_path, texts):
         assert len(docs) == sum(text.split().count("alpha") for text in texts)
 
 
+WANTED = {
+    # name: documents asked for
+    "none": [],
+    "the first": [0],
+    "the last": [998],
+    "one in a middle block": [504],
+    "a run across blocks": list(range(240, 270)),
+    "every other: all that hold it": list(range(0, 1000, 2)),
+    "only documents without it": [1, 3, 5, 261],
+    "past the end": [996, 1500, 9000],
+}
+
+
+@pytest.mark.parametrize("wanted", WANTED.values(), ids=WANTED.keys())
+def test_positions_of_wanted_documents_are_those_of_a_full_read(tmp_path, wanted):
+    texts = [(f"alpha {FILLER} alpha" if i % 2 == 0 else FILLER) for i in range(1000)]
+    ix = build(tmp_path, texts)
+    with ix.reader() as reader:
+        assert len(list(postings._blocks(reader.postings("body", "alpha"), "values"))) >= 3
+        docs, positions = postings.read_positions(reader, "body", "alpha", np.asarray(wanted, np.int64))
+        expected = [row for row in whoosh_rows(reader, "body", "alpha") if row[0] in set(wanted)]
+        assert list(zip(docs.tolist(), positions.tolist())) == expected
+
+
 def test_every_term_of_the_seed_index_matches_whoosh(seed_index):
     ix = index.open_dir(str(seed_index))
     with ix.reader() as reader:

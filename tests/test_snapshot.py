@@ -251,3 +251,27 @@ def test_ids_loaded_from_a_sidecar_are_looked_up_alike(tmp_path):
     for snap in (fresh, loaded):
         assert [snap.doc_id(snap.docnum["u1"])] == ["u1"] and "nope" not in snap.docnum
     assert fresh.segments[0][0].ids.tolist() == loaded.segments[0][0].ids.tolist()
+
+
+PHRASES = [["kerri", "said"], ["syrian", "crisi"], ["john", "kerri", "said"], ["russia", "russia"], ["said", "kerri"],
+           ["absent", "word"], ["foreign", "minist"]]
+
+
+@pytest.mark.parametrize("whole", [0, 10**9], ids=["wanted-blocks", "cached-whole"])
+def test_phrase_documents_are_whooshs_whichever_way_positions_are_read(tmp_path, monkeypatch, whole):
+    from corpus import records
+    from whoosh import query as wq
+    monkeypatch.setattr(snapshot, "POSITIONS_WHOLE", whole)
+    batch = [articles.from_record(r) for r in records(900)]
+    writer = indexer.Indexer(tmp_path)
+    writer.write(batch[:500])
+    writer.write(batch[500:])                       # two segments
+    service = Service(tmp_path)
+    snap = service.snapshot()
+    found_some = 0
+    for words in PHRASES:
+        with indexer.open_index(tmp_path).searcher() as searcher:
+            expected = sorted(hit.docnum for hit in searcher.search(wq.Phrase("body", words), limit=None))
+        assert sorted(snap.phrase_docs("body", words).tolist()) == expected, words
+        found_some += bool(expected)
+    assert found_some >= 3
