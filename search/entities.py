@@ -318,6 +318,11 @@ def extract(title: str, body: str, year: int | None = None) -> Entities:
                     evidence=evidence)
 
 
+def load() -> None:
+    """Load the gazetteers and models extraction reads, so that a first query does not wait for them."""
+    extract("Kerry meets Lavrov", "Sergey Lavrov met John Kerry in Moscow on Tuesday to discuss Syria.")
+
+
 def _evidence(facet: str, value: str, start: int, end: int, rule: str, title_length: int) -> dict:
     """Describe a span of the title + blank line + body text by its field and offsets there."""
     if start < title_length:

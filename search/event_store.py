@@ -8,73 +8,92 @@ the new index version is searched, with nothing else to keep in step.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from chancery.search import analysis, entities, meetings, schema
+from chancery.search import analysis, entities, meetings, schema, segment_files
 from chancery.search.events import WINDOW_DAYS
-from chancery.search.snapshot import NO_DATE, FacetTable
+from chancery.search.snapshot import NO_DATE
 
 GROUPS = ("event", "dup")
 MAX_SPAN_ARTICLES = 50
-_SEGMENTS: dict = {}     # (segment id, field) -> the segment's group code per document
-_TABLES = {name: FacetTable() for name in GROUPS}     # group id <-> code, for this process
-_LOCK = threading.Lock()
+_SEGMENTS: dict = {}     # (segment id, field) -> the segment's group hash per document
+
+
+def group_hash(group_id: str) -> int:
+    """Return the 64-bit number a group id is known by in arrays (never 0: 0 is "no group")."""
+    return int.from_bytes(hashlib.blake2b(group_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                          "little") or 1
 
 
 @dataclass
 class Groups:
     """One grouping (events or dup groups) over a snapshot's documents."""
-    ids: list[str]           # group id per code (codes of groups with no live member too)
-    lookup: dict[str, int]
+    hashes: np.ndarray       # sorted group hashes of the live documents: code c is hashes[c]
     codes: np.ndarray        # group code per document, -1 when it has none or is deleted
     order: np.ndarray        # live docs sorted by code
     ptr: np.ndarray          # docs of code c: order[ptr[c]:ptr[c + 1]]
+    snap: object = None
+    name: str = "event"
 
     def members(self, code: int) -> np.ndarray:
         return self.order[self.ptr[code]:self.ptr[code + 1]]
 
+    def id(self, code: int) -> str:
+        """Return a group's id, read from one of its members."""
+        return self.snap.searcher.stored_fields(int(self.members(code)[0]))[self.name]
 
-def _segment_codes(leaf, name: str) -> np.ndarray:
-    """Return a segment's group code per document, numbered once per process (append-only)."""
+    def code(self, group_id: str) -> int | None:
+        """Return the code of a group id, None when no live document has it."""
+        at = int(np.searchsorted(self.hashes, group_hash(group_id)))
+        if at < len(self.hashes) and int(self.hashes[at]) == group_hash(group_id) and self.id(at) == group_id:
+            return at
+        return None
+
+
+def _read_hashes(name: str):
+    def read(leaf) -> np.ndarray:
+        size = leaf.doc_count_all()
+        if not leaf.has_column(name):
+            return np.zeros(size, np.uint64)
+        column = leaf.column_reader(name, translate=True)
+        return np.fromiter((group_hash(v) if (v := column[doc]) else 0 for doc in range(size)), np.uint64, size)
+    return read
+
+
+def _segment_hashes(leaf, name: str) -> np.ndarray:
+    """Return a segment's group hash per document (0: none), kept beside the segment once read."""
     key = (leaf.segment().segment_id(), name)
     found = _SEGMENTS.get(key)
     if found is None:
-        size = leaf.doc_count_all()
-        column = leaf.column_reader(name, translate=True) if leaf.has_column(name) else None
-        values = [column[doc] or "" for doc in range(size)] if column is not None else [""] * size
-        with _LOCK:
-            table = _TABLES[name]
-            for value in values:
-                if value and value not in table.lookup:
-                    table.lookup[value] = len(table.values)
-                    table.values.append(value)
-            found = np.fromiter((table.lookup[v] if v else -1 for v in values), np.int32, size)
-        _SEGMENTS[key] = found
+        # Reading a million documents' ids from their column costs seconds in every new
+        # worker; their hashes as an array beside the segment load in milliseconds.
+        found = _SEGMENTS[key] = segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
     return found
 
 
 def groups(snap, name: str = "event") -> Groups:
-    """Return a snapshot's events (or dup groups), built once per snapshot from per-segment codes."""
+    """Return a snapshot's events (or dup groups), built once per snapshot from per-segment hashes."""
     cache = snap.__dict__.setdefault("_groups", {})
     if name not in cache:
-        parts = [_segment_codes(leaf, name) for _, _, leaf in snap.segments]
+        parts = [_segment_hashes(leaf, name) for _, _, leaf in snap.segments]
         live_keys = {(leaf.segment().segment_id(), n) for _, _, leaf in snap.segments for n in GROUPS}
         for key in [k for k in list(_SEGMENTS) if k not in live_keys]:
             _SEGMENTS.pop(key, None)
-        with _LOCK:
-            ids, lookup = _TABLES[name].values[:], dict(_TABLES[name].lookup)
-        codes = np.concatenate(parts) if parts else np.empty(0, np.int32)
-        codes = np.where(snap.live, codes, -1).astype(np.int32)
-        live = np.flatnonzero(codes >= 0)
+        hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+        grouped = snap.live & (hashes != 0)
+        distinct, inverse = np.unique(hashes[grouped], return_inverse=True)
+        codes = np.full(len(hashes), -1, np.int32)
+        codes[grouped] = inverse
+        live = np.flatnonzero(grouped)
         order = live[np.argsort(codes[live], kind="stable")]
-        ptr = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-        cache[name] = Groups(ids, lookup, codes, order, ptr)
+        ptr = np.searchsorted(codes[order], np.arange(len(distinct) + 1))
+        cache[name] = Groups(distinct, codes, order, ptr, snap, name)
     return cache[name]
 
 
@@ -106,7 +125,7 @@ def summary(snap, doc: int, name: str = "event") -> dict | None:
     dated = days[days != NO_DATE]
     sources = snap.facets["source"]
     names = sorted({sources.values[v] for v in sources.pair_value[np.isin(sources.pair_doc, members)]})
-    return {"id": found.ids[code], "size": int(len(members)), "sources": names,
+    return {"id": found.id(code), "size": int(len(members)), "sources": names,
             "first": date.fromordinal(int(dated.min())).isoformat() if len(dated) else None,
             "last": date.fromordinal(int(dated.max())).isoformat() if len(dated) else None}
 
@@ -136,7 +155,7 @@ def _label(members: list[dict]) -> str:
 def describe(snap, event_id: str) -> dict | None:
     """Return an event with its articles in time order, or None when it has no live article."""
     found = groups(snap, "event")
-    code = found.lookup.get(event_id)
+    code = found.code(event_id)
     members = found.members(code) if code is not None else ()
     if not len(members):
         return None

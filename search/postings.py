@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh import formats
+from whoosh.matching.wrappers import FilterMatcher
 
 _HEADER = 4                     # Whoosh's Positions value opens with a big-endian uint32 count
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64))
@@ -18,8 +19,8 @@ def _on_disk(matcher) -> bool:
     return hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
 
 
-def _blocks(matcher, part: str, wanted: np.ndarray | None = None):
-    """Yield each block's (ids, weights or values) of an on-disk matcher: part is "weights" or "values".
+def _blocks(matcher, wanted: np.ndarray | None = None):
+    """Yield each block's (ids, values) of an on-disk matcher.
 
     With wanted (sorted doc ids), only those documents' postings, and a block none of
     them can be in is passed by its header alone.
@@ -33,8 +34,8 @@ def _blocks(matcher, part: str, wanted: np.ndarray | None = None):
                 matcher._next_block()
                 continue
         matcher._read_ids()
-        getattr(matcher, f"_read_{part}")()
-        ids, found = matcher._ids[matcher._i:], getattr(matcher, f"_{part}")[matcher._i:]
+        matcher._read_values()
+        ids, found = matcher._ids[matcher._i:], matcher._values[matcher._i:]
         if wanted is not None:
             end = int(np.searchsorted(wanted, matcher.block_max_id(), "right"))
             kept = np.flatnonzero(np.isin(np.asarray(ids), wanted[at:end]))
@@ -44,21 +45,47 @@ def _blocks(matcher, part: str, wanted: np.ndarray | None = None):
         matcher._next_block()
 
 
+def _matcher(reader, fieldname: str, text: str):
+    """Return a term's matcher over every document of a segment, deleted ones included.
+
+    Whoosh wraps the matcher of a segment with deletions in a FilterMatcher, which
+    hides its blocks: every such segment was read a posting at a time. Callers mask
+    deleted documents with the snapshot's live array.
+    """
+    matcher = reader.postings(fieldname, text)
+    while type(matcher) is FilterMatcher and _on_disk(matcher.child):
+        matcher = matcher.child
+    return matcher
+
+
+def _block_ids_weights(matcher):
+    """Yield each block's (ids, weights) as arrays, undoing Whoosh's delta coding with numpy."""
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        ids = np.cumsum(np.asarray(deltas, np.int64))
+        if weights is None or isinstance(weights, float):
+            weights = np.full(count, 1.0 if weights is None else weights)
+        yield ids[matcher._i:], np.asarray(weights, np.float64)[matcher._i:]
+        matcher._next_block()
+
+
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return one segment's (doc ids, weights) for a term."""
+    """Return one segment's (doc ids, weights) for a term, deleted documents included."""
     if (fieldname, text) not in reader:
         return np.empty(0, np.int32), np.empty(0, np.float64)
-    matcher = reader.postings(fieldname, text)
+    matcher = _matcher(reader, fieldname, text)
+    if _on_disk(matcher) and not matcher._byteids:
+        parts = list(_block_ids_weights(matcher))
+        return (np.concatenate([p[0] for p in parts]).astype(np.int32),
+                np.concatenate([p[1] for p in parts]))
     ids, weights = [], []
-    if _on_disk(matcher):
-        for block_ids, block_weights in _blocks(matcher, "weights"):
-            ids.extend(block_ids)
-            weights.extend(block_weights)
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
     return np.asarray(ids, np.int32), np.asarray(weights, np.float64)
 
 
@@ -107,7 +134,7 @@ def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None 
     """
     if (fieldname, text) not in reader:
         return _EMPTY
-    matcher = reader.postings(fieldname, text)
+    matcher = _matcher(reader, fieldname, text)
     fmt = reader.schema[fieldname].format
     if type(fmt) is not formats.Positions or not _on_disk(matcher):
         docs, positions = _read_one_by_one(matcher, fmt.decode_positions)
@@ -116,7 +143,7 @@ def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None 
         kept = np.isin(docs, wanted)
         return docs[kept], positions[kept]
     parts = []
-    for ids, values in _blocks(matcher, "values", wanted):
+    for ids, values in _blocks(matcher, wanted):
         try:
             parts.append(decode_positions(ids, values))
         except ValueError:          # a value of the older format among them: decode each as Whoosh does

@@ -238,6 +238,8 @@ class Service:
         current = indexer.version(self.ix)
         if current == self._prepared:
             return False
+        if self._prepared is None:
+            entities.load()         # a query's entities are found with them (1.5 s on a first query)
         with self._cache_lock:
             known = set(self._segment_cache)
         snap = self._build(current)

@@ -73,7 +73,7 @@ class IdTable:
 SIDECAR_SUFFIX = ".snap1.npz"
 
 
-def sidecar_path(reader) -> Path | None:
+def sidecar_path(reader, suffix: str = SIDECAR_SUFFIX) -> Path | None:
     """Return where a segment's arrays are saved: beside its files, named after it.
 
     Whoosh's clean_files takes every file named after a segment for one of its own, so
@@ -84,7 +84,7 @@ def sidecar_path(reader) -> Path | None:
         storage = getattr(storage, "b", None)       # a compound segment overlays the index's storage
     folder = getattr(storage, "folder", None)
     segment = reader.segment()
-    return Path(folder) / f"{segment.segment_id()}{SIDECAR_SUFFIX}" if folder and segment is not None else None
+    return Path(folder) / f"{segment.segment_id()}{suffix}" if folder and segment is not None else None
 
 
 def read_parts(reader) -> tuple:
@@ -128,15 +128,39 @@ def save_sidecar(path: Path, ids, days, lengths, facet_values, facet_pairs) -> N
     for facet in schema.FACETS:
         arrays[f"{facet}_values"] = _strings(facet_values[facet])
         arrays[f"{facet}_docs"], arrays[f"{facet}_locals"] = facet_pairs[facet]
+    _save(path, lambda out: np.savez(out, **arrays))
+
+
+def _save(path: Path, write) -> None:
     # A dot name: clean_files passes over it while it is written; renamed into place whole.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         with temporary.open("wb") as out:
-            np.savez(out, **arrays)
+            write(out)
         os.replace(temporary, path)
     except OSError:     # a read-only index, a full disk, the segment merged away meanwhile
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def segment_array(reader, name: str, compute) -> np.ndarray:
+    """Return a per-document array of a segment: loaded from its sidecar, else computed and saved.
+
+    name tells the array apart from the segment's other sidecars; compute(reader)
+    returns a numeric numpy array.
+    """
+    path = sidecar_path(reader, f".{name}.npy")
+    if path is not None and path.exists():
+        try:
+            found = np.load(path, allow_pickle=False)
+            if len(found) == reader.doc_count_all():
+                return found
+        except (OSError, ValueError):
+            pass                                # unreadable: compute it again
+    found = compute(reader)
+    if path is not None:
+        _save(path, lambda out: np.save(out, found, allow_pickle=False))
+    return found
 
 
 def parts_from_sidecar(saved) -> tuple:

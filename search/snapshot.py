@@ -188,6 +188,7 @@ class FacetIndex:
     pair_doc: np.ndarray
     pair_value: np.ndarray
     segments: list                    # (SegmentData, offset) to find a value's docs segment by segment
+    live: np.ndarray                  # the snapshot's live documents
     name: str = ""
 
     def docs(self, value: str) -> np.ndarray:
@@ -198,19 +199,35 @@ class FacetIndex:
         return np.concatenate(found) if found else np.empty(0, np.int32)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """Count each value over the documents in a mask."""
-        docs = np.flatnonzero(mask)
-        if len(docs) * SPARSE_SHARE >= len(mask):
-            # Most documents: one pass over every pair.
-            return np.bincount(self.pair_value[mask[self.pair_doc]], minlength=len(self.values))
-        # Few documents: only their own pairs (a query matching 1,000 of 1,000,000
-        # articles looked at all 3 million person pairs).
-        ptr = self._doc_ptr(len(mask))
+        """Count each value over the live documents in a mask."""
+        mask = mask & self.live
+        matched = int(np.count_nonzero(mask))
+        if matched * SPARSE_SHARE < len(mask):
+            # Few documents: only their own pairs (a query matching 1,000 of 1,000,000
+            # articles looked at all 3 million person pairs).
+            return self._pair_counts(np.flatnonzero(mask))
+        rest = self.live & ~mask
+        if int(np.count_nonzero(rest)) * SPARSE_SHARE < len(mask):
+            # Nearly every document ("said"): every live document's counts, less the few others'.
+            return self._live_counts() - self._pair_counts(np.flatnonzero(rest))
+        return np.bincount(self.pair_value[mask[self.pair_doc]], minlength=len(self.values))
+
+    def _pair_counts(self, docs: np.ndarray) -> np.ndarray:
+        """Count each value over the pairs of some documents."""
+        ptr = self._doc_ptr(len(self.live))
         starts = ptr[docs]
         lengths = ptr[docs + 1] - starts
         ends = np.cumsum(lengths)
         pairs = np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
         return np.bincount(self.pair_value[pairs], minlength=len(self.values))
+
+    def _live_counts(self) -> np.ndarray:
+        """Return each value's count over every live document, made once."""
+        found = self.__dict__.get("_live_total")
+        if found is None:
+            found = self._live_total = np.bincount(self.pair_value[self.live[self.pair_doc]],
+                                                   minlength=len(self.values))
+        return found
 
     def _doc_ptr(self, size: int) -> np.ndarray:
         """Return where each document's pairs start (pairs are in document order), made once."""
@@ -313,7 +330,7 @@ class Snapshot:
         # The table's lists as they are now: a later version may append to them.
         values = table.values[:]
         return FacetIndex(values, dict(table.lookup), np.concatenate(docs), np.concatenate(vals),
-                          [(data, offset) for data, offset, _ in self.segments], facet)
+                          [(data, offset) for data, offset, _ in self.segments], self.live, facet)
 
     def _months(self) -> tuple[list[str], np.ndarray]:
         """Return the months with articles and each doc's month index (-1 when undated)."""

@@ -70,13 +70,13 @@ def index(folder, names, indexer=None) -> Indexer:
 def event_of(folder) -> dict[str, str]:
     snap = Service(folder).snapshot()
     found = event_store.groups(snap, "event")
-    return {snap.doc_id(doc): found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+    return {snap.doc_id(doc): found.id(found.codes[doc]) for doc in range(snap.size) if snap.live[doc]}
 
 
 def dup_of(folder) -> dict[str, str]:
     snap = Service(folder).snapshot()
     found = event_store.groups(snap, "dup")
-    return {snap.doc_id(doc): found.ids[found.codes[doc]] for doc in range(snap.size) if snap.live[doc]}
+    return {snap.doc_id(doc): found.id(found.codes[doc]) for doc in range(snap.size) if snap.live[doc]}
 
 
 ORDERS = [list(STORIES), list(reversed(STORIES))]
@@ -249,3 +249,29 @@ def test_a_copy_sharing_no_band_is_found_among_its_people_and_days(tmp_path, mon
     dups, found = dup_of(tmp_path), event_of(tmp_path)
     assert dups["summit-copy"] == dups["summit"] != dups["floods"]
     assert found["summit-copy"] == found["summit"]
+
+
+def test_groups_are_found_by_id_and_their_hashes_kept_beside_each_segment(tmp_path, monkeypatch):
+    index(tmp_path, ["summit", "floods"])
+    index(tmp_path, ["summit-later", "factory"])                     # a second segment
+    found = event_of(tmp_path)
+    groups = event_store.groups(Service(tmp_path).snapshot(), "event")
+    for event in set(found.values()):
+        assert groups.id(groups.code(event)) == event
+    assert groups.code("event-that-is-not-there") is None
+    assert len(list(tmp_path.glob("*.group-event.npy"))) == 2
+    # A new process loads the hashes instead of reading every document's id.
+    event_store._SEGMENTS.clear()
+    monkeypatch.setattr(event_store, "_read_hashes", lambda name: lambda leaf: pytest.fail("read the column again"))
+    assert event_of(tmp_path) == found
+    # Merged away, a segment's hashes go with it.
+    monkeypatch.undo()
+    Indexer(tmp_path).optimize()
+    assert event_of(tmp_path) == found
+    assert len(list(tmp_path.glob("*.group-event.npy"))) == 1
+
+
+@pytest.mark.parametrize("group_id", ["event-1", "", "é" * 50, "dup-\x00"])
+def test_a_group_hash_is_never_zero_and_depends_on_the_id(group_id):
+    assert event_store.group_hash(group_id) != 0
+    assert event_store.group_hash(group_id) != event_store.group_hash(group_id + "x")

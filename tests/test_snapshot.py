@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from chancery.search import articles, indexer, segment_files, snapshot
@@ -208,19 +209,22 @@ def test_a_read_only_index_is_served_without_sidecars(tmp_path):
         shutil.rmtree(mount, ignore_errors=True)
 
 
-@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
-def test_a_facet_counted_from_the_matches_pairs_equals_one_counted_over_all(tmp_path, monkeypatch, share):
-    import numpy as np
-    write(tmp_path, FIRST, SECOND, [note(6, "Sergey Lavrov", "Moscow")])
+@pytest.mark.parametrize("sparse_share", [0, 2, 10**9])      # the matches' pairs / either / every pair
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.9, 1.0])
+def test_a_facet_counts_the_live_documents_of_a_mask_however_it_counts(tmp_path, monkeypatch, share, sparse_share):
+    write(tmp_path, FIRST, SECOND, [note(6, "Sergey Lavrov", "Moscow")],
+          [note(n, "Sergey Lavrov" if n % 2 else "John Kerry", "Geneva") for n in range(7, 40)])
+    indexer.Indexer(tmp_path).delete(["n3", "n8", "n9"])
     snap = Service(tmp_path).snapshot()
+    monkeypatch.setattr(snapshot, "SPARSE_SHARE", sparse_share)
     mask = np.random.default_rng(7).random(snap.size) < share
+    assert not snap.live.all()
     for facet, index in snap.facets.items():
         assert (np.diff(index.pair_doc) >= 0).all()             # pairs in document order
-        monkeypatch.setattr(snapshot, "SPARSE_SHARE", 0)         # always over every pair
-        dense = index.counts(mask)
-        monkeypatch.setattr(snapshot, "SPARSE_SHARE", 10**9)     # always from the matches' pairs
-        sparse = index.counts(mask)
-        assert dense.tolist() == sparse.tolist(), facet
+        expected = np.zeros(len(index.values), np.int64)
+        for doc, value in zip(index.pair_doc.tolist(), index.pair_value.tolist()):
+            expected[value] += bool(mask[doc] and snap.live[doc])
+        assert index.counts(mask).tolist() == expected.tolist(), facet
 
 
 ID_CASES = {
@@ -275,3 +279,33 @@ def test_phrase_documents_are_whooshs_whichever_way_positions_are_read(tmp_path,
         assert sorted(snap.phrase_docs("body", words).tolist()) == expected, words
         found_some += bool(expected)
     assert found_some >= 3
+
+
+@pytest.mark.parametrize("before, computed", [
+    (None, True),                               # none yet: computed, then saved
+    ("good", False),                            # saved by an earlier process: loaded
+    (b"not an npy file", True),                 # broken: computed again
+    ("short", True),                            # of another length than the segment: computed again
+])
+def test_a_segment_array_is_loaded_when_saved_whole_else_computed_and_saved(tmp_path, before, computed):
+    write(tmp_path, FIRST)
+    calls = []
+
+    def compute(reader):
+        calls.append(1)
+        return np.arange(reader.doc_count_all(), dtype=np.uint64) * 3
+
+    with indexer.open_index(tmp_path).reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        path = segment_files.sidecar_path(leaf, ".probe.npy")
+        if before == "good":
+            np.save(path, compute(leaf))
+            calls.clear()
+        elif before == "short":
+            np.save(path, np.zeros(1, np.uint64))
+        elif before is not None:
+            path.write_bytes(before)
+        found = segment_files.segment_array(leaf, "probe", compute)
+        assert found.tolist() == [3 * i for i in range(leaf.doc_count_all())]
+        assert bool(calls) == computed
+        assert np.load(path).tolist() == found.tolist()         # what is on disk is whole

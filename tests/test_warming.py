@@ -114,3 +114,12 @@ def test_warm_seconds_setting(raw, ok):
     else:
         with pytest.raises(settings.SettingError, match="CHANCERY_WARM_SECONDS"):
             settings.resolve({}, {"CHANCERY_WARM_SECONDS": raw})
+
+
+def test_a_first_preparation_loads_what_finding_a_querys_entities_needs(index_dir):
+    from chancery.search import entities, person_tagger
+    loaders = [entities.gazetteer, person_tagger.model]
+    for loader in loaders:
+        loader.cache_clear()
+    Service(index_dir).prepare()
+    assert [loader.cache_info().currsize for loader in loaders] == [1, 1]
