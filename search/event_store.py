@@ -50,8 +50,9 @@ class Groups:
 
     def code(self, group_id: str) -> int | None:
         """Return the code of a group id, None when no live document has it."""
-        at = int(np.searchsorted(self.hashes, group_hash(group_id)))
-        if at < len(self.hashes) and int(self.hashes[at]) == group_hash(group_id) and self.id(at) == group_id:
+        wanted = group_hash(group_id)
+        at = int(np.searchsorted(self.hashes, wanted))
+        if at < len(self.hashes) and int(self.hashes[at]) == wanted and self.id(at) == group_id:
             return at
         return None
 

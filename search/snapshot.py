@@ -214,7 +214,7 @@ class FacetIndex:
 
     def _pair_counts(self, docs: np.ndarray) -> np.ndarray:
         """Count each value over the pairs of some documents."""
-        ptr = self._doc_ptr(len(self.live))
+        ptr = self._doc_ptr()
         starts = ptr[docs]
         lengths = ptr[docs + 1] - starts
         ends = np.cumsum(lengths)
@@ -229,12 +229,12 @@ class FacetIndex:
                                                    minlength=len(self.values))
         return found
 
-    def _doc_ptr(self, size: int) -> np.ndarray:
+    def _doc_ptr(self) -> np.ndarray:
         """Return where each document's pairs start (pairs are in document order), made once."""
         found = self.__dict__.get("_ptr")
-        if found is None or len(found) != size + 1:
-            found = np.zeros(size + 1, np.int64)
-            np.cumsum(np.bincount(self.pair_doc, minlength=size), out=found[1:])
+        if found is None:
+            found = np.zeros(len(self.live) + 1, np.int64)
+            np.cumsum(np.bincount(self.pair_doc, minlength=len(self.live)), out=found[1:])
             self._ptr = found
         return found
 
