@@ -45,7 +45,7 @@ class Tables:
     """One segment's look-up tables: band keys and name keys, sorted, with their documents."""
     band_keys: np.ndarray           # uint64: band << 32 | crc32
     band_docs: np.ndarray
-    name_keys: np.ndarray           # uint32
+    name_keys: np.ndarray           # uint64: name hash << 32 | day slot (name_key)
     name_docs: np.ndarray
     days: np.ndarray                # int32 per document
 
@@ -65,9 +65,18 @@ def build(rows: np.ndarray) -> Tables:
     name_docs = np.repeat(docs, MAX_NAMES)
     keep = names != 0
     names, name_docs = names[keep], name_docs[keep]
+    # Sorted by name, then day: a name's days of the window are one range, not every
+    # article of the name (a country's, at a million articles, hundreds of thousands).
+    names = name_key(names, rows["day"][name_docs])
     name_order = np.argsort(names, kind="stable")
     return Tables(band_keys[order], band_docs[order], names[name_order], name_docs[name_order],
                   rows["day"].astype(np.int32))
+
+
+def name_key(hashes, days):
+    """Return the look-up keys of names on days: the name's hash above the day's slot (0 when undated)."""
+    slots = (np.asarray(days, np.int64) - NO_DAY_CODE).astype(np.uint64)
+    return (np.asarray(hashes, np.uint64) << np.uint64(32)) | slots
 
 
 def _rows_from_column(segment_reader) -> np.ndarray:
@@ -94,86 +103,125 @@ def _rows_from_column(segment_reader) -> np.ndarray:
     return rows
 
 
-class _Cache:
-    """Each segment's tables, made once per process; least recently used out past CACHE_BYTES."""
+class SegmentCache:
+    """What build(segment reader) makes of each segment, once per process; least recently used out past max_bytes."""
 
-    def __init__(self):
+    def __init__(self, build, max_bytes: int = CACHE_BYTES):
+        self.build, self.max_bytes = build, max_bytes
         self.items: OrderedDict = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
-    def tables(self, segment_reader) -> Tables:
+    def tables(self, segment_reader):
         key = segment_reader.segment().segment_id()
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
                 return found
-        found = build(_rows_from_column(segment_reader))
+        found = self.build(segment_reader)
         with self.lock:
             self.items[key] = found
             self.size += found.nbytes
-            while self.size > CACHE_BYTES and len(self.items) > 1:
+            while self.size > self.max_bytes and len(self.items) > 1:
                 _, old = self.items.popitem(last=False)
                 self.size -= old.nbytes
         return found
 
 
-CACHE = _Cache()
+CACHE = SegmentCache(lambda segment_reader: build(_rows_from_column(segment_reader)))
 
 
-def _runs(reader, keys_of, keys: list[int], dtype):
-    """Yield (segment reader, base, tables, key, lo, hi) for each key present in each segment's table."""
-    wanted = np.asarray(keys, dtype)
+def _hits(reader, keys_of, lows: np.ndarray, highs: np.ndarray):
+    """Return (segment reader, base, tables, rows, range index) of every table entry within each range, per segment.
+
+    Built with a few numpy calls a segment: a loop a key and day across 40 segments
+    cost a 1M import milliseconds an article.
+    """
+    found = []
     for segment_reader, base in reader.leaf_readers():
         tables = CACHE.tables(segment_reader)
-        # One search for all the keys: a segment costs two numpy calls, not two a key.
         table = keys_of(tables)
-        starts, ends = np.searchsorted(table, wanted, "left"), np.searchsorted(table, wanted, "right")
-        for key, lo, hi in zip(keys, starts, ends):
-            if hi > lo:
-                yield segment_reader, base, tables, key, lo, hi
+        starts, ends = np.searchsorted(table, lows, "left"), np.searchsorted(table, highs, "right")
+        lengths = ends - starts
+        count = int(lengths.sum())
+        if not count:
+            continue
+        # Positions starts[k] .. ends[k] of every key k, end to end.
+        offsets = np.cumsum(lengths) - lengths
+        rows = np.arange(count) + np.repeat(starts - offsets, lengths)
+        key_index = np.repeat(np.arange(len(lows)), lengths)
+        found.append((segment_reader, base, tables, rows, key_index))
+    return found
+
+
+def _live(segment_reader, docs: np.ndarray) -> np.ndarray:
+    """Return a mask of the documents not deleted."""
+    if not segment_reader.has_deletions() or not len(docs):
+        return np.ones(len(docs), bool)
+    deleted = segment_reader.__dict__.get("_chancery_deleted")
+    if deleted is None:         # a reader's deletions never change: mark them once
+        deleted = np.zeros(segment_reader.doc_count_all(), bool)
+        deleted[np.fromiter(segment_reader.deleted_docs_set, np.int64)] = True
+        segment_reader._chancery_deleted = deleted
+    return ~deleted[docs]
 
 
 def band_candidates(reader, band_keys: list[int], limit: int, total: int) -> list[int]:
     """Return the live documents sharing a band with these keys: the latest `limit` a band, `total` in all."""
-    per_key: dict = {}
-    for segment_reader, base, tables, key, lo, hi in _runs(reader, lambda t: t.band_keys, band_keys, np.uint64):
-        per_key.setdefault(key, []).append(_live(segment_reader, base, tables.band_docs[lo:hi]))
-    return _latest(per_key, limit, total)
+    groups, docs = [], []
+    keys = np.asarray(band_keys, np.uint64)
+    for segment_reader, base, tables, rows, key_index in _hits(reader, lambda t: t.band_keys, keys, keys):
+        segment_docs = tables.band_docs[rows].astype(np.int64)
+        live = _live(segment_reader, segment_docs)
+        groups.append(key_index[live])
+        docs.append(segment_docs[live] + base)
+    return _latest(groups, docs, limit, total)
 
 
 def name_candidates(reader, names, day: int | None, limit: int, total: int) -> list[int]:
     """Return the live documents of these names within WINDOW_DAYS: `limit` a name and day, `total` in all."""
-    per_key: dict = {}
-    hashes = [name_hash(name) for name in names]
-    for segment_reader, base, tables, key, lo, hi in _runs(reader, lambda t: t.name_keys, hashes, np.uint32):
-        docs = tables.name_docs[lo:hi]
-        days = tables.days[docs]
-        # An undated article is compared with undated ones; a dated one also with those.
-        near = days == NO_DAY_CODE if day is None else (np.abs(days - day) <= WINDOW_DAYS) | (days == NO_DAY_CODE)
-        docs, days = docs[near], days[near]
-        for one_day in np.unique(days):
-            per_key.setdefault((key, int(one_day)), []).append(_live(segment_reader, base, docs[days == one_day]))
-    return _latest(per_key, limit, total)
+    hashes = np.array([name_hash(name) for name in names], np.uint64)
+    # An undated article is compared with undated ones; a dated one also with those:
+    # ranges 0 .. n-1 are the names undated, n .. 2n-1 the names within the window.
+    lows = highs = name_key(hashes, np.full(len(hashes), NO_DAY_CODE))
+    if day is not None:
+        lows = np.concatenate([lows, name_key(hashes, np.full(len(hashes), day - WINDOW_DAYS))])
+        highs = np.concatenate([highs, name_key(hashes, np.full(len(hashes), day + WINDOW_DAYS))])
+    groups, docs = [], []
+    for segment_reader, base, tables, rows, range_index in _hits(reader, lambda t: t.name_keys, lows, highs):
+        segment_docs = tables.name_docs[rows].astype(np.int64)
+        live = _live(segment_reader, segment_docs)
+        segment_docs = segment_docs[live]
+        # A group per name and day: (day - lowest possible day) below the name's index.
+        name_index = range_index[live].astype(np.int64) % len(hashes)
+        groups.append(name_index * (2 * WINDOW_DAYS + 3) + _day_slot(tables.days[segment_docs], day))
+        docs.append(segment_docs + base)
+    return _latest(groups, docs, limit, total)
 
 
-def _live(segment_reader, base: int, docs: np.ndarray) -> np.ndarray:
-    docs = docs.astype(np.int64)
-    if segment_reader.has_deletions():
-        docs = docs[[not segment_reader.is_deleted(int(d)) for d in docs]] if len(docs) else docs
-    return docs + base
+def _day_slot(days: np.ndarray, day: int | None) -> np.ndarray:
+    """Return a small number per day of the window (0 for undated)."""
+    if day is None:
+        return np.zeros(len(days), np.int64)
+    return np.where(days == NO_DAY_CODE, 0, days.astype(np.int64) - day + WINDOW_DAYS + 1)
 
 
-def _latest(per_key: dict, limit: int, total: int) -> list[int]:
-    """Return the latest written `limit` documents of each key, across segments (later ones are newer).
+def _latest(groups: list, docs: list, limit: int, total: int) -> list[int]:
+    """Return the latest written `limit` documents of each group, across segments (later ones are newer).
 
-    Past `total`, those found under most keys are kept, then the latest.
+    Past `total`, those found in most groups are kept, then the latest.
     """
-    if not per_key:
+    if not docs:
         return []
-    docs, hits = np.unique(np.concatenate([np.sort(np.concatenate(parts))[-limit:] for parts in per_key.values()]),
-                           return_counts=True)
-    if len(docs) > total:
-        docs = np.sort(docs[np.lexsort((docs, hits))[-total:]])
-    return docs.tolist()
+    group, doc = np.concatenate(groups), np.concatenate(docs)
+    if not len(doc):
+        return []
+    order = np.lexsort((-doc, group))                      # each group's newest first
+    group, doc = group[order], doc[order]
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(len(doc)) - np.repeat(first, np.diff(np.r_[first, len(doc)]))
+    kept, hits = np.unique(doc[rank < limit], return_counts=True)
+    if len(kept) > total:
+        kept = np.sort(kept[np.lexsort((kept, hits))[-total:]])
+    return kept.tolist()

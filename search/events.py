@@ -58,7 +58,9 @@ MAX_PER_KEY = 50                # candidates read per band, or per name and day:
 # Of those, the most an article is compared with from memory and from the index each: the
 # ones sharing most of its keys, then the latest. Without it a dense archive (1M) met
 # up to ~3,600 candidates an article (7 days x ~8 names x 50) and linking bound the build.
-MAX_CANDIDATES = 200
+# 32, not 200: on 3,000 articles linked against a 100k index the same events and dup
+# groups either way (bench/README.md, "Linking at density"), at 0.6 of the time.
+MAX_CANDIDATES = 32
 MEMORY_RECORDS = 100_000        # articles a linker remembers across writes before it forgets them
 SEPARATOR = "\n"              # one term per line, as in the facet fields
 WORD_RE = re.compile(r"[^\W_]+")
@@ -312,7 +314,8 @@ class Linker:
     def _texts(self, record: Record, candidates: list[Record]):
         """Return the idf-weighted cosine of the record's lead terms with each candidate's."""
         total = self.committed_docs + self.batch_docs
-        committed = (lambda term: self.reader.doc_frequency("body", term)) if self.committed_docs else (lambda _: 0)
+        committed = (lambda terms: event_similarity.doc_frequencies(self.reader, terms)) if self.committed_docs \
+            else (lambda terms: np.zeros(len(terms), np.int64))
         return event_similarity.cosines(self.terms.of(record), [self.terms.of(other) for other in candidates],
                                         lambda ids: self.terms.weights(ids, total, committed))
 

@@ -143,8 +143,8 @@ def _save(path: Path, write) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def segment_array(reader, name: str, compute) -> np.ndarray:
-    """Return a per-document array of a segment: loaded from its sidecar, else computed and saved.
+def segment_array(reader, name: str, compute, per_document: bool = True) -> np.ndarray:
+    """Return an array of a segment (a row a document unless per_document is false): loaded, else computed and saved.
 
     name tells the array apart from the segment's other sidecars; compute(reader)
     returns a numeric numpy array.
@@ -153,7 +153,7 @@ def segment_array(reader, name: str, compute) -> np.ndarray:
     if path is not None and path.exists():
         try:
             found = np.load(path, allow_pickle=False)
-            if len(found) == reader.doc_count_all():
+            if not per_document or len(found) == reader.doc_count_all():
                 return found
         except (OSError, ValueError):
             pass                                # unreadable: compute it again

@@ -1,7 +1,7 @@
 """Event candidates from the evindex column: bands, people and days, across segments, deletions aside."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -37,7 +37,11 @@ def test_tables_sort_keys_with_their_documents():
     band0 = [int(d) for k, d in zip(tables.band_keys, tables.band_docs) if k >> np.uint64(32) == 0]
     assert sorted(band0) == [0, 1]
     a = event_index.name_hash("A")
-    assert sorted(int(d) for k, d in zip(tables.name_keys, tables.name_docs) if k == a) == [0, 1]
+    # name keys sort by name, then day: each document under its own day
+    assert (np.diff(tables.name_keys) > 0).all()
+    under_a = [(int(k) & 0xFFFFFFFF, int(d)) for k, d in zip(tables.name_keys, tables.name_docs)
+               if k >> np.uint64(32) == a]
+    assert under_a == [(DAY + 1, 0), (DAY + 2, 1)]
     assert list(tables.days) == [DAY, DAY + 1]
 
 
@@ -70,6 +74,17 @@ def test_name_candidates_keep_to_the_window_and_count_undated_ones(two_segments)
         assert event_index.name_candidates(reader, {"Nobody Known"}, day, 50, 200) == []
 
 
+@pytest.mark.parametrize("offset, found", [(0, True), (-3, True), (3, True), (-4, False), (4, False)])
+def test_the_window_of_days_includes_its_edges(tmp_path, offset, found):
+    day = date(2016, 3, 24)
+    indexer.Indexer(tmp_path).write([
+        story("x", (day + timedelta(days=offset)).isoformat(), ["Sergey Lavrov"], "Lavrov on grain."),
+        story("y", day.isoformat(), ["Maria Zakharova"], "Zakharova on grain.")])     # another name, same day
+    with indexer.open_index(tmp_path).reader() as reader:
+        docs = event_index.name_candidates(reader, {"Sergey Lavrov"}, day.toordinal(), 50, 200)
+        assert ids(tmp_path, docs) == ({"x"} if found else set())
+
+
 def test_band_candidates_find_a_copy_in_another_segment_and_skip_deleted_ones(two_segments):
     copy = story("e", "2016-06-01", ["John Kerry"], "Lavrov and Kerry discussed Syria in Moscow.")
     bands = events.features(copy).bands()
@@ -91,4 +106,6 @@ def test_band_candidates_find_a_copy_in_another_segment_and_skip_deleted_ones(tw
     ({}, 5, 2, []),
 ])
 def test_candidates_are_the_latest_of_each_key_and_at_most_total(per_key, limit, total, expected):
-    assert event_index._latest(per_key, limit, total) == expected
+    groups = [np.full(len(docs), key) for key, parts in per_key.items() for docs in parts]
+    docs = [docs for parts in per_key.values() for docs in parts]
+    assert event_index._latest(groups, docs, limit, total) == expected

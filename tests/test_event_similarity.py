@@ -6,11 +6,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from chancery.search import event_similarity
+from chancery.search import analysis, event_similarity, indexer
+from chancery.search.articles import Article
 from chancery.search.event_similarity import IDF_PRIOR, TermTable
 
 COMMITTED = {"kerry": 40, "lavrov": 30, "syria": 200, "talks": 900, "moscow": 120}
 TOTAL = 1000
+
+
+def committed(terms):
+    return [COMMITTED.get(term, 0) for term in terms]
 
 
 def record(*terms):
@@ -44,13 +49,13 @@ def test_cosines_equal_the_pairwise_formula(own, others, batch):
         for _ in range(count):
             table.count(record(term))
     found = event_similarity.cosines(table.of(record(*own)), [table.of(record(*o)) for o in others],
-                                     lambda ids: table.weights(ids, TOTAL, lambda t: COMMITTED.get(t, 0)))
+                                     lambda ids: table.weights(ids, TOTAL, committed))
     assert found.tolist() == pytest.approx([reference(own, o, batch) for o in others], abs=1e-12)
 
 
 def test_no_candidates_and_no_terms():
     table = TermTable()
-    weigh = lambda ids: table.weights(ids, TOTAL, lambda t: 0)  # noqa: E731
+    weigh = lambda ids: table.weights(ids, TOTAL, lambda terms: [0] * len(terms))  # noqa: E731
     assert event_similarity.cosines(table.of(record("kerry")), [], weigh).tolist() == []
     assert event_similarity.cosines(table.of(record()), [table.of(record("kerry"))], weigh).tolist() == [0.0]
 
@@ -59,9 +64,9 @@ def test_committed_frequencies_are_read_once_until_forgotten():
     table, reads = TermTable(), []
     ids = table.of(record("kerry", "lavrov"))
 
-    def read(term):
-        reads.append(term)
-        return COMMITTED[term]
+    def read(terms):
+        reads.extend(terms)
+        return committed(terms)
     table.weights(ids, TOTAL, read)
     table.weights(ids, TOTAL, read)
     assert reads == ["kerry", "lavrov"]
@@ -87,3 +92,20 @@ def test_term_ids_are_kept_per_table():
     assert first.of(shared).tolist() == [1, 2]
     assert second.of(shared).tolist() == [0, 1]          # not the first table's ids
     assert first.of(shared).tolist() == [1, 2]
+
+
+def test_committed_frequencies_equal_whooshs_across_segments_and_are_saved_beside_them(tmp_path):
+    writer = indexer.Indexer(tmp_path)
+    writer.write([Article(id="a", title="Kerry in Moscow", body="Kerry met Lavrov in Moscow about Syria.")])
+    writer.write([Article(id="b", title="Lavrov", body="Lavrov spoke on Syria and grain."),
+                  Article(id="c", title="Grain", body="Grain prices rose.")])
+    terms = [analysis.terms(word)[0] for word in ["kerry", "lavrov", "syria", "grain", "moscow"]] + ["zzzunknown"]
+    with indexer.open_index(tmp_path).reader() as reader:
+        assert len(reader.leaf_readers()) == 2
+        expected = [reader.doc_frequency("body", term) for term in terms]
+        assert event_similarity.doc_frequencies(reader, terms).tolist() == expected
+        assert expected[:4] == [1, 2, 2, 2] and expected[-1] == 0
+    assert len(list(tmp_path.glob("*.df-body.npy"))) == 2
+    event_similarity.FREQUENCIES.items.clear()           # a new process: the saved tables are read
+    with indexer.open_index(tmp_path).reader() as reader:
+        assert event_similarity.doc_frequencies(reader, terms).tolist() == expected
