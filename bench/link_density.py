@@ -6,10 +6,9 @@
 Past MEMORY_RECORDS articles a linker forgets what it wrote and finds every candidate
 in the index (search.event_index), which is where a long import spends its linking
 time. This links articles not in the index, one at a time, with the linker's memory
-emptied after each, and prints milliseconds an article. Run it with two checkouts'
-Pythons (`--python`-less: each checkout's own `.venv/bin/python -m bench.link_density`)
-on the same index and articles to compare them; with --decisions, two runs' links
-can be compared id for id.
+emptied after each, and prints milliseconds an article. To compare two checkouts, run
+each one's own `.venv/bin/python -m bench.link_density` on the same index and
+articles; with --decisions, their links can be compared id for id.
 """
 from __future__ import annotations
 

@@ -133,7 +133,7 @@ CACHE = SegmentCache(lambda segment_reader: build(_rows_from_column(segment_read
 
 
 def _hits(reader, keys_of, lows: np.ndarray, highs: np.ndarray):
-    """Return (segment reader, base, tables, rows, range index) of every table entry within each range, per segment.
+    """Return (segment reader, base, tables, rows) of the table entries within the ranges lows..highs, per segment.
 
     Built with a few numpy calls a segment: a loop a key and day across 40 segments
     cost a 1M import milliseconds an article.
@@ -147,11 +147,9 @@ def _hits(reader, keys_of, lows: np.ndarray, highs: np.ndarray):
         count = int(lengths.sum())
         if not count:
             continue
-        # Positions starts[k] .. ends[k] of every key k, end to end.
+        # Positions starts[k] .. ends[k] of every range k, end to end.
         offsets = np.cumsum(lengths) - lengths
-        rows = np.arange(count) + np.repeat(starts - offsets, lengths)
-        key_index = np.repeat(np.arange(len(lows)), lengths)
-        found.append((segment_reader, base, tables, rows, key_index))
+        found.append((segment_reader, base, tables, np.arange(count) + np.repeat(starts - offsets, lengths)))
     return found
 
 
@@ -171,10 +169,10 @@ def band_candidates(reader, band_keys: list[int], limit: int, total: int) -> lis
     """Return the live documents sharing a band with these keys: the latest `limit` a band, `total` in all."""
     groups, docs = [], []
     keys = np.asarray(band_keys, np.uint64)
-    for segment_reader, base, tables, rows, key_index in _hits(reader, lambda t: t.band_keys, keys, keys):
+    for segment_reader, base, tables, rows in _hits(reader, lambda t: t.band_keys, keys, keys):
         segment_docs = tables.band_docs[rows].astype(np.int64)
         live = _live(segment_reader, segment_docs)
-        groups.append(key_index[live])
+        groups.append(tables.band_keys[rows][live])
         docs.append(segment_docs[live] + base)
     return _latest(groups, docs, limit, total)
 
@@ -182,29 +180,18 @@ def band_candidates(reader, band_keys: list[int], limit: int, total: int) -> lis
 def name_candidates(reader, names, day: int | None, limit: int, total: int) -> list[int]:
     """Return the live documents of these names within WINDOW_DAYS: `limit` a name and day, `total` in all."""
     hashes = np.array([name_hash(name) for name in names], np.uint64)
-    # An undated article is compared with undated ones; a dated one also with those:
-    # ranges 0 .. n-1 are the names undated, n .. 2n-1 the names within the window.
+    # An undated article is compared with undated ones; a dated one also with those.
     lows = highs = name_key(hashes, np.full(len(hashes), NO_DAY_CODE))
     if day is not None:
         lows = np.concatenate([lows, name_key(hashes, np.full(len(hashes), day - WINDOW_DAYS))])
         highs = np.concatenate([highs, name_key(hashes, np.full(len(hashes), day + WINDOW_DAYS))])
     groups, docs = [], []
-    for segment_reader, base, tables, rows, range_index in _hits(reader, lambda t: t.name_keys, lows, highs):
+    for segment_reader, base, tables, rows in _hits(reader, lambda t: t.name_keys, lows, highs):
         segment_docs = tables.name_docs[rows].astype(np.int64)
         live = _live(segment_reader, segment_docs)
-        segment_docs = segment_docs[live]
-        # A group per name and day: (day - lowest possible day) below the name's index.
-        name_index = range_index[live].astype(np.int64) % len(hashes)
-        groups.append(name_index * (2 * WINDOW_DAYS + 3) + _day_slot(tables.days[segment_docs], day))
-        docs.append(segment_docs + base)
+        groups.append(tables.name_keys[rows][live])         # a group per name and day: its key
+        docs.append(segment_docs[live] + base)
     return _latest(groups, docs, limit, total)
-
-
-def _day_slot(days: np.ndarray, day: int | None) -> np.ndarray:
-    """Return a small number per day of the window (0 for undated)."""
-    if day is None:
-        return np.zeros(len(days), np.int64)
-    return np.where(days == NO_DAY_CODE, 0, days.astype(np.int64) - day + WINDOW_DAYS + 1)
 
 
 def _latest(groups: list, docs: list, limit: int, total: int) -> list[int]:

@@ -8,7 +8,6 @@ all of a link's cosines are a few numpy operations.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,11 +93,6 @@ def cosines(own: np.ndarray, others: list[np.ndarray], weigh) -> np.ndarray:
     return np.divide(shared, denominator, out=np.zeros(count), where=denominator > 0)
 
 
-def term_hash(term: bytes) -> int:
-    """Return the 64-bit number a term is known by in a segment's frequency table."""
-    return int.from_bytes(hashlib.blake2b(term, digest_size=8).digest(), "little")
-
-
 @dataclass
 class Frequencies:
     """One segment's document frequencies of a field's terms, by term hash (sorted)."""
@@ -111,7 +105,8 @@ class Frequencies:
 
 
 def _term_table(segment_reader) -> np.ndarray:
-    pairs = [(term_hash(text), info.doc_frequency()) for text, info in segment_reader.iter_field(FREQUENCY_FIELD)]
+    terms = segment_reader.iter_field(FREQUENCY_FIELD)
+    pairs = [(segment_files.hash64(text), info.doc_frequency()) for text, info in terms]
     table = np.array(pairs, np.uint64).reshape(-1, 2)
     return table[np.argsort(table[:, 0], kind="stable")]
 
@@ -131,7 +126,7 @@ def doc_frequencies(reader, terms: list[str]) -> np.ndarray:
     Whoosh's doc_frequency asks every segment's term file for each term (18 us a
     segment): at a million articles, 40 segments, a link's new terms cost ~10 ms.
     """
-    hashes = np.fromiter((term_hash(term.encode("utf-8")) for term in terms), np.uint64, len(terms))
+    hashes = np.fromiter((segment_files.hash64(term.encode("utf-8")) for term in terms), np.uint64, len(terms))
     total = np.zeros(len(terms), np.int64)
     for segment_reader, _ in reader.leaf_readers():
         table = FREQUENCIES.tables(segment_reader)

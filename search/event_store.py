@@ -8,7 +8,6 @@ the new index version is searched, with nothing else to keep in step.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -27,8 +26,7 @@ _SEGMENTS: dict = {}     # (segment id, field) -> the segment's group hash per d
 
 def group_hash(group_id: str) -> int:
     """Return the 64-bit number a group id is known by in arrays (never 0: 0 is "no group")."""
-    return int.from_bytes(hashlib.blake2b(group_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                          "little") or 1
+    return segment_files.hash64(group_id.encode("utf-8", "surrogatepass")) or 1
 
 
 @dataclass

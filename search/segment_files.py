@@ -8,6 +8,7 @@ as numpy arrays that loading cannot execute, and the next one loads them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 from datetime import date
@@ -141,6 +142,11 @@ def _save(path: Path, write) -> None:
     except OSError:     # a read-only index, a full disk, the segment merged away meanwhile
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def hash64(data: bytes) -> int:
+    """Return the 64-bit number a string's bytes are known by in a segment's arrays."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 def segment_array(reader, name: str, compute, per_document: bool = True) -> np.ndarray:
