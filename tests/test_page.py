@@ -109,10 +109,12 @@ def test_search_tick_or_chip_and_dates(page):
 
     page.click(".result .chip-person:has-text('Dmitry Suslov')")
     page.wait_for_function("() => location.search.includes('person=Dmitry+Suslov')")
+    status(page)                # the chips are drawn from the answer: wait for it
     assert page.locator("#selected-chips button").count() == 2
 
     page.click("#selected-chips button:has-text('country: Belarus')")
     page.wait_for_function("() => !location.search.includes('Belarus')")
+    status(page)
     page.click("#clear-all")
     page.wait_for_function("() => !location.search.includes('person=')")
     assert status(page).startswith("2 articles")
