@@ -55,9 +55,10 @@ class TermTable:
 
     def weights(self, ids: np.ndarray, total: int, frequencies) -> np.ndarray:
         """Return the squared idf of term ids, reading unknown committed frequencies with frequencies(terms)."""
-        unknown = np.unique(ids[self.committed[ids] < 0])
-        if len(unknown):
-            self.committed[unknown] = frequencies([self.terms[term_id] for term_id in unknown.tolist()])
+        unknown = self.committed[ids] < 0
+        if unknown.any():
+            new = np.unique(ids[unknown])
+            self.committed[new] = frequencies([self.terms[term_id] for term_id in new.tolist()])
         idf = np.log((total + IDF_PRIOR) / (self.committed[ids] + self.batch[ids] + 1))
         return idf * idf
 
@@ -88,7 +89,10 @@ def cosines(own: np.ndarray, others: list[np.ndarray], weigh) -> np.ndarray:
     weights = weigh(np.concatenate([own, flat]))
     own_norm, flat_weights = weights[:len(own)].sum(), weights[len(own):]
     norms = np.bincount(row, weights=flat_weights, minlength=count)
-    shared = np.bincount(row, weights=np.where(np.isin(flat, own), flat_weights, 0.0), minlength=count)
+    # Membership by binary search in the sorted own ids (np.isin sorts both sides every call).
+    ordered = np.sort(own)
+    at = np.minimum(np.searchsorted(ordered, flat), len(ordered) - 1)
+    shared = np.bincount(row, weights=np.where(ordered[at] == flat, flat_weights, 0.0), minlength=count)
     denominator = np.sqrt(own_norm * norms)
     return np.divide(shared, denominator, out=np.zeros(count), where=denominator > 0)
 

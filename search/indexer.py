@@ -184,8 +184,9 @@ class Indexer:
                         result.deleted += 1
                 # Whoosh's update only replaces committed documents, so within a
                 # batch the last article with an id wins (see `latest` above).
-                for article in self._respell(latest, searcher):
-                    writer.update_document(**{**schema.to_document(article), **self._event_fields(article)})
+                for article, kept in self._respell(latest, searcher):
+                    fields = self.linker.respelled(article, *kept, self._names.resolve) if self.with_events else {}
+                    writer.update_document(**{**schema.to_document(article), **fields})
                 for article in latest.values():
                     document = {**schema.to_document(article), **self._event_fields(article)}
                     # A new id is added directly: update_document would search every
@@ -235,8 +236,11 @@ class Indexer:
         """Return the event and meeting fields of an article's document (none with events off)."""
         return self.linker.link(article) if self.with_events else {}
 
-    def _respell(self, latest: dict[str, Article], searcher) -> list[Article]:
-        """Give the batch's people their index-wide spelling; return stored articles to respell."""
+    def _respell(self, latest: dict[str, Article], searcher) -> list[tuple[Article, tuple]]:
+        """Give the batch's people their index-wide spelling; return stored articles to respell.
+
+        Each comes with its stored evdata and meetings, which its new document keeps.
+        """
         if self._names is None:
             self._names = person_names.from_index(searcher)
         names = [name for article in latest.values() for name in article.persons]
@@ -248,13 +252,17 @@ class Indexer:
             article.persons = self._names.resolve(article.persons)
         # A fuller spelling in this batch ("Ingrid Halvorsen") respells stored articles ("Halvorsen").
         changed = [name for name, old in before.items() if self._names.canonical(name) != old]
-        stale: dict[str, Article] = {}
+        stale: dict[str, tuple[Article, tuple]] = {}
+        reader = searcher.reader()
+        evdata = reader.column_reader("evdata") if reader.has_column("evdata") else None
         for name in changed:
-            for fields in searcher.documents(person=name):
+            for docnum in searcher.document_numbers(person=name):
+                fields = searcher.stored_fields(docnum)
                 if fields["id"] not in latest and fields["id"] not in stale:
                     stored = schema.to_article(fields)
                     stored.persons = self._names.resolve(stored.persons)
-                    stale[stored.id] = stored
+                    kept = (evdata[docnum] if evdata is not None else None, fields.get("meetings"))
+                    stale[stored.id] = (stored, kept)
         return list(stale.values())
 
     def delete(self, ids: Iterable[str]) -> WriteResult:

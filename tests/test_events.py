@@ -1,6 +1,8 @@
 """Events and near-duplicates at indexing: joins, separations, rewrites, deletions, re-indexing."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chancery.search import event_store, events, indexer
@@ -275,3 +277,38 @@ def test_groups_are_found_by_id_and_their_hashes_kept_beside_each_segment(tmp_pa
 def test_a_group_hash_is_never_zero_and_depends_on_the_id(group_id):
     assert event_store.group_hash(group_id) != 0
     assert event_store.group_hash(group_id) != event_store.group_hash(group_id + "x")
+
+
+TALKS = article("talks-short", "Fishery talks in Oslo", "Halvorsen met Emmanuel Macron in Oslo on Tuesday to "
+                "discuss fishing quotas and the northern fishery.", "2021-10-05", ["Halvorsen", MACRON],
+                ["Norway", "France"])
+FULL_NAME = article("deal-full", "Fishery deal done", "Chief negotiator Ingrid Halvorsen said the deal was done.",
+                    "2022-03-01", ["Ingrid Halvorsen"], ["Norway"])
+TALKS_LATER = article("talks-later", "Macron and Halvorsen agree fishing quotas in Oslo",
+                      "Ingrid Halvorsen and Emmanuel Macron agreed on fishing quotas for the northern fishery "
+                      "after their talks in Oslo.", "2021-10-07", ["Ingrid Halvorsen", MACRON], ["Norway", "France"])
+
+
+@pytest.mark.parametrize("carried", [True, False], ids=["from-memory", "from-index"])
+def test_a_respelled_article_keeps_its_event_and_takes_the_new_name_everywhere(tmp_path, carried):
+    writer = Indexer(tmp_path)
+    writer.write([TALKS])
+    event = event_of(tmp_path)["talks-short"]
+    if not carried:
+        indexer._CARRY.clear()
+    # A fuller spelling in a later batch respells the stored article.
+    Indexer(tmp_path).write([FULL_NAME])
+    with indexer.open_index(tmp_path).searcher() as searcher:
+        fields = searcher.document(id="talks-short")
+    assert fields["person"].split("\n") == ["Ingrid Halvorsen", MACRON]
+    assert [m["persons"] for m in json.loads(fields["meetings"])] == [[MACRON, "Ingrid Halvorsen"]]
+    assert json.loads(fields["meetings"])[0]["place"] == "Norway"
+    assert f"{MACRON}\tIngrid Halvorsen" in fields["met"].split("\n")
+    assert event_of(tmp_path)["talks-short"] == event
+    met = Service(tmp_path).search(SearchRequest(filters={"person": ["Ingrid Halvorsen"]}, met=[MACRON]))
+    assert [hit["id"] for hit in met["results"]] == ["talks-short"]
+    # Its keys carry the new name: a later report of the talks under it joins the event.
+    if not carried:
+        indexer._CARRY.clear()
+    Indexer(tmp_path).write([TALKS_LATER])
+    assert event_of(tmp_path)["talks-later"] == event
