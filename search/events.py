@@ -105,7 +105,9 @@ def _permutations() -> tuple:
 
 def _signature(text: str) -> np.ndarray:
     words = WORD_RE.findall(text.lower())
-    shingles = {" ".join(words[i:i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
+    # The SHINGLE-word windows (a shorter text is one shingle), zipped: no slice a window.
+    windows = zip(*(words[i:] for i in range(SHINGLE))) if len(words) >= SHINGLE else [words]
+    shingles = {" ".join(window).encode() for window in windows}
     minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=SCHEME,
                       permutations=_permutations())
     minhash.update_batch(list(shingles))
@@ -116,7 +118,7 @@ def features(article) -> Features:
     """Return an article's features, computing them once (batch workers do it ahead)."""
     found = getattr(article, "event_features", None)
     if found is None:
-        lead = " ".join(article.body.split()[:LEAD_WORDS])
+        lead = " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
         terms = list(dict.fromkeys(analysis.terms(f"{article.title} {lead}")))[:MAX_TERMS]
         found = Features(terms, _signature(f"{article.title}\n{article.body}"),
                          meetings.extract(article.title, article.body, article.persons, article.published))
