@@ -85,9 +85,14 @@ def run(count: int, baseline_python: str | None, rounds: int = 1) -> dict:
             result = measure([python, "-m", "chancery", "index", "--index-dir", str(folder), *extra,
                               str(corpus)], cwd=root)
             samples[name].append({"seconds": result["seconds"], "cpu_seconds": round(_cpu() - before, 2),
-                                  "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder)})
+                                  "peak_mb": result["peak_mb"], "index_mb": common.folder_size_mb(folder),
+                                  "cpu_by_process": result["cpu_by_process"]})
     for name, taken in samples.items():
-        median = {key: round(statistics.median(s[key] for s in taken), 2) for key in taken[0]}
+        median = {key: round(statistics.median(s[key] for s in taken), 2) for key in taken[0]
+                  if key != "cpu_by_process"}
+        # Where the CPU went (main process: linking; readers: extraction and event features; writers: Whoosh).
+        median["cpu_by_process"] = {kind: round(statistics.median(s["cpu_by_process"][kind] for s in taken), 1)
+                                    for kind in taken[0]["cpu_by_process"]}
         figures[name] = {**median, "articles_per_s": round(count / median["seconds"], 1)}
         if rounds > 1:
             figures[name]["runs"] = taken

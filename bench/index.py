@@ -37,17 +37,22 @@ def _pss(process: psutil.Process) -> int:
 
 
 def measure(command: list[str], cwd: Path = common.ROOT, progress=None) -> dict:
-    """Run a command; return its wall seconds and peak resident memory in MB.
+    """Run a command; return its wall seconds, peak resident memory in MB and CPU seconds by process kind.
 
     progress(seconds, peak_mb) is called every SAVE_EVERY_S seconds while it runs.
+    The CPU seconds of the main process, its reading workers and its writer
+    processes are sampled with the memory (up to POLL_S of each process's end unseen).
     """
     started = saved = time.perf_counter()
     process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0
+    peak, cpu = 0, {}
     while process.poll() is None:
         try:
+            processes = [process] + process.children(recursive=True)
             # Proportional set size: pages a forked writer shares with its parent count once.
-            peak = max(peak, sum(_pss(p) for p in [process] + process.children(recursive=True)))
+            peak = max(peak, sum(_pss(p) for p in processes))
+            for p in processes:
+                cpu[p.pid] = (_kind(p, process), _cpu_seconds(p, cpu.get(p.pid, ("", 0.0))[1]))
         except psutil.Error:
             pass
         if progress is not None and time.perf_counter() - saved > SAVE_EVERY_S:
@@ -58,7 +63,32 @@ def measure(command: list[str], cwd: Path = common.ROOT, progress=None) -> dict:
     out, err = process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"{command[2:4]} failed: {err.decode()[-2000:]}")
-    return {"seconds": round(seconds, 2), "peak_mb": round(peak / 2**20, 1), "output": out.decode().strip()}
+    by_kind = {kind: 0.0 for kind in PROCESS_KINDS}
+    for kind, seconds_used in cpu.values():
+        by_kind[kind] += seconds_used
+    return {"seconds": round(seconds, 2), "peak_mb": round(peak / 2**20, 1), "output": out.decode().strip(),
+            "cpu_by_process": {kind: round(value, 1) for kind, value in by_kind.items()}}
+
+
+PROCESS_KINDS = ("main", "readers", "writers", "other")
+
+
+def _kind(process: psutil.Process, main: psutil.Process) -> str:
+    """Return what a process of `chancery index` is: main, readers (forked), writers (spawned) or other."""
+    if process.pid == main.pid:
+        return "main"
+    command = " ".join(process.cmdline())
+    if "resource_tracker" in command:
+        return "other"
+    return "writers" if "spawn_main" in command else "readers"
+
+
+def _cpu_seconds(process: psutil.Process, last: float) -> float:
+    try:
+        times = process.cpu_times()
+        return times.user + times.system
+    except psutil.Error:
+        return last                     # ended since it was listed: its last reading stands
 
 
 def run(count: int, out: Path = common.OUT, resume: bool = False, baseline: bool | None = None,

@@ -254,6 +254,11 @@ def _events_section(entry: dict | None) -> list[str]:
                   f"{f['indexing_cost'] * 100:.1f}% to indexing wall time"
                   + (f" and {f['indexing_cpu_cost'] * 100:.1f}% to its CPU time" if "indexing_cpu_cost" in f else "")
                   + " (target ≤ 20%)."]
+    if all("cpu_by_process" in f.get(name, {}) for name in ("events", "baseline")):
+        parts = {name: ", ".join(f"{kind} {value:g}" for kind, value in f[name]["cpu_by_process"].items()
+                                 if kind != "other") for name in ("events", "baseline")}
+        lines += ["", f"CPU seconds by process (sampled each second): events {parts['events']}; "
+                  f"baseline {parts['baseline']}."]
     if f.get("rounds", 1) > 1:
         walls = {name: ", ".join(f"{run['seconds']:g}" for run in f[name]["runs"]) for name in ("events", "baseline")}
         lines += ["", f"Medians of {f['rounds']} runs of each, alternated; wall seconds of the runs: "

@@ -215,5 +215,11 @@ def test_events_benchmark_alternates_rounds_and_reports_medians(tmp_path, out):
     walls = [run["seconds"] for run in figures["events"]["runs"]]
     assert abs(figures["events"]["seconds"] - sum(walls) / 2) <= 0.01
     assert figures["quality"]["articles"] == 60
+    for name in ("events", "baseline"):
+        by_process = figures[name]["cpu_by_process"]
+        assert set(by_process) == {"main", "readers", "writers", "other"} and by_process["main"] > 0
+        # Sampled, so never more than the CPU time the run's processes were charged.
+        assert 0 <= sum(by_process.values()) <= figures[name]["cpu_seconds"] + 0.1
     common.save("events", "60", figures, tmp_path / "results")
-    assert "Medians of 2 runs of each, alternated" in (tmp_path / "RESULTS.md").read_text()
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "Medians of 2 runs of each, alternated" in text and "CPU seconds by process" in text
