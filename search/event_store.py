@@ -65,6 +65,12 @@ def _read_hashes(name: str):
     return read
 
 
+def save_hashes(leaf) -> None:
+    """Save a segment's group hashes beside it unless they are (so a server's first worker reads none)."""
+    for name in GROUPS:
+        segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
+
+
 def _segment_hashes(leaf, name: str) -> np.ndarray:
     """Return a segment's group hash per document (0: none), kept beside the segment once read."""
     key = (leaf.segment().segment_id(), name)

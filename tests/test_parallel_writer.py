@@ -92,14 +92,20 @@ def test_a_writer_process_that_dies_fails_the_commit_and_leaves_nothing(tmp_path
 
 
 def test_a_bulk_import_saves_its_segments_arrays_for_the_first_reader(tmp_path, monkeypatch, seed_articles):
-    from chancery.search import segment_files
+    from chancery.search import event_store, segment_files
     from chancery.search.searcher import SearchRequest, Service
     monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
     monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 10)
     index_with(tmp_path, 2, seed_articles + generated(30))
     assert len(list(tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"))) == 2
+    for name in event_store.GROUPS:
+        assert len(list(tmp_path.glob(f"*.group-{name}.npy"))) == 2
     monkeypatch.setattr(segment_files, "read_parts", lambda reader: pytest.fail("read a segment"))
-    assert Service(tmp_path).search(SearchRequest(q="grain"))["total"] == 30
+    monkeypatch.setattr(event_store, "_read_hashes", lambda name: lambda leaf: pytest.fail("read the group ids"))
+    event_store._SEGMENTS.clear()                   # as in a new process
+    service = Service(tmp_path)
+    assert service.search(SearchRequest(q="grain"))["total"] == 30
+    assert service.search(SearchRequest(q="grain", collapse="event"))["total"] >= 1
 
 
 def test_the_cli_says_a_writer_process_failed_and_nothing_was_committed(tmp_path, monkeypatch, runner):
