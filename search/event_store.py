@@ -65,10 +65,15 @@ def _read_hashes(name: str):
     return read
 
 
+def _saved_hashes(leaf, name: str) -> np.ndarray:
+    """Return a segment's group hashes from beside it, read from its column and saved the first time."""
+    return segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
+
+
 def save_hashes(leaf) -> None:
     """Save a segment's group hashes beside it unless they are (so a server's first worker reads none)."""
     for name in GROUPS:
-        segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
+        _saved_hashes(leaf, name)
 
 
 def _segment_hashes(leaf, name: str) -> np.ndarray:
@@ -78,7 +83,7 @@ def _segment_hashes(leaf, name: str) -> np.ndarray:
     if found is None:
         # Reading a million documents' ids from their column costs seconds in every new
         # worker; their hashes as an array beside the segment load in milliseconds.
-        found = _SEGMENTS[key] = segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
+        found = _SEGMENTS[key] = _saved_hashes(leaf, name)
     return found
 
 
