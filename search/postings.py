@@ -15,8 +15,36 @@ _HEADER = 4                     # Whoosh's Positions value opens with a big-endi
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64))
 
 
+def in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Return which values are in a sorted array, by binary search (np.isin sorts both sides)."""
+    if not len(ordered):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
+
+
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return the values of two sorted arrays of distinct values that are in both, sorted."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return small[in_sorted(small, big)]
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """Return the distinct values of a sorted array."""
+    if not len(values):
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
 def _on_disk(matcher) -> bool:
     return hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
+
+
+def _block_ids(matcher) -> np.ndarray:
+    """Return the current block's doc ids from its delta coding, by numpy (Whoosh decodes one by one)."""
+    if matcher._data is None:
+        matcher._read_data()
+    return np.cumsum(np.asarray(matcher._data[0], np.int64))
 
 
 def _blocks(matcher, wanted: np.ndarray | None = None):
@@ -33,13 +61,13 @@ def _blocks(matcher, wanted: np.ndarray | None = None):
             if matcher.block_max_id() < wanted[at]:
                 matcher._next_block()
                 continue
-        matcher._read_ids()
+        ids = _block_ids(matcher)[matcher._i:]
         matcher._read_values()
-        ids, found = matcher._ids[matcher._i:], matcher._values[matcher._i:]
+        found = matcher._values[matcher._i:]
         if wanted is not None:
             end = int(np.searchsorted(wanted, matcher.block_max_id(), "right"))
-            kept = np.flatnonzero(np.isin(np.asarray(ids), wanted[at:end]))
-            ids, found = np.asarray(ids)[kept], [found[i] for i in kept]
+            kept = np.flatnonzero(in_sorted(ids, wanted[at:end]))
+            ids, found = ids[kept], [found[i] for i in kept]
             at = end
         yield ids, found
         matcher._next_block()
@@ -59,15 +87,11 @@ def _matcher(reader, fieldname: str, text: str):
 
 
 def _block_ids_weights(matcher):
-    """Yield each block's (ids, weights) as arrays, undoing Whoosh's delta coding with numpy."""
+    """Yield each block's (ids, weights) as arrays."""
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
-        ids = np.cumsum(np.asarray(deltas, np.int64))
+        ids, weights = _block_ids(matcher), matcher._data[1]
         if weights is None or isinstance(weights, float):
-            weights = np.full(count, 1.0 if weights is None else weights)
+            weights = np.full(len(ids), 1.0 if weights is None else weights)
         yield ids[matcher._i:], np.asarray(weights, np.float64)[matcher._i:]
         matcher._next_block()
 
@@ -136,21 +160,22 @@ def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None 
         return _EMPTY
     matcher = _matcher(reader, fieldname, text)
     fmt = reader.schema[fieldname].format
-    if type(fmt) is not formats.Positions or not _on_disk(matcher):
+    if type(fmt) is not formats.Positions or not _on_disk(matcher) or matcher._byteids:
         docs, positions = _read_one_by_one(matcher, fmt.decode_positions)
         if wanted is None:
             return docs, positions
-        kept = np.isin(docs, wanted)
+        kept = in_sorted(docs, wanted)
         return docs[kept], positions[kept]
-    parts = []
-    for ids, values in _blocks(matcher, wanted):
-        try:
-            parts.append(decode_positions(ids, values))
-        except ValueError:          # a value of the older format among them: decode each as Whoosh does
-            parts.append(_decode_each(ids, values, fmt.decode_positions))
+    # Every block's values decoded at once: numpy's cost per call outweighed a block's work.
+    parts = list(_blocks(matcher, wanted))
     if not parts:
         return _EMPTY
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    ids = np.concatenate([p[0] for p in parts])
+    values = [value for p in parts for value in p[1]]
+    try:
+        return decode_positions(ids, values)
+    except ValueError:          # a value of the older format among them: decode each as Whoosh does
+        return _decode_each(ids, values, fmt.decode_positions)
 
 
 def _decode_each(ids, values, decode) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from chancery.search import schema, segment_files, vocabulary
-from chancery.search.postings import read_positions, read_postings, read_words
+from chancery.search.postings import distinct_sorted, in_sorted, intersect_sorted, read_positions, read_postings, read_words
 from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
 
 SPELLING_FIELDS = ("spell_title", "spell_body")
@@ -149,7 +149,7 @@ class SegmentData:
         rows = self._cached(("positions", fieldname, text), lambda: read_positions(reader, fieldname, text))
         if wanted is None:
             return rows
-        kept = np.isin(rows[0], wanted)
+        kept = in_sorted(rows[0], wanted)
         return rows[0][kept], rows[1][kept]
 
     def words(self, reader) -> dict[str, int]:
@@ -356,19 +356,23 @@ class Snapshot:
             for docs in postings[1:]:
                 if not len(candidates):
                     break
-                candidates = np.intersect1d(candidates, docs)
+                candidates = intersect_sorted(candidates, docs)
             if not len(candidates):
                 continue
             keys = None
             for shift, word in enumerate(words):
                 docs, positions = data.positions(leaf, fieldname, word, candidates)
-                # (doc, position of the phrase's first word) as one integer.
-                these = np.unique((docs.astype(np.int64) << 32) | (positions - shift))
-                keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
+                # (doc, position of the phrase's first word) as one integer: rows come in
+                # (doc, position) order, so the keys are sorted and sets are intersected by
+                # binary search (np.unique and np.intersect1d sorted 400,000 rows of "said").
+                these = (docs.astype(np.int64) << 32) + (positions - shift)
+                if len(these) > 1 and not (these[1:] > these[:-1]).all():
+                    these = np.unique(these)
+                keys = these if keys is None else intersect_sorted(keys, these)
                 if not len(keys):
                     break
             if keys is not None and len(keys):
-                found.append(np.unique(keys >> 32) + offset)
+                found.append(distinct_sorted(keys >> 32) + offset)
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def vocabulary(self) -> tuple[list[str], np.ndarray]:

@@ -249,3 +249,15 @@ def test_index_only_new_resumes_an_import(tmp_path, runner):
     assert result.exit_code == 0, result.output
     assert "indexed 2, replaced 0, skipped 4 already indexed" in result.output
     assert count(index_dir) == 6
+
+
+def test_postings_are_written_in_blocks_of_the_set_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(indexer, "BLOCK_POSTINGS", 2)
+    indexer.Indexer(tmp_path).write(seed_articles())
+    with indexer.open_index(tmp_path).reader() as reader:
+        matcher = reader.postings("body", "said")
+        sizes = []
+        while matcher.is_active():
+            sizes.append(matcher._blocklength)
+            matcher._next_block()
+    assert sizes == [2, 2, 1]           # "said" is in each of the five seeds

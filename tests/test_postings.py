@@ -155,3 +155,29 @@ def test_a_segment_with_deletions_is_read_by_blocks_deleted_documents_included(t
         docs, _ = postings.read_positions(reader, "body", "alpha")
     assert list(zip(ids.tolist(), weights.tolist())) == expected
     assert {5, 200} <= set(ids.tolist()) and {5, 200} <= set(docs.tolist())
+
+
+SORTED = {
+    # name: (a, b, a in b, a and b)
+    "both empty": ([], [], [], []),
+    "nothing shared": ([1, 3], [2, 4], [False, False], []),
+    "shared inside": ([1, 5, 9], [2, 5, 9, 11], [False, True, True], [5, 9]),
+    "past either end": ([0, 20], [5, 10], [False, False], []),
+    "one side empty": ([4, 7], [], [False, False], []),
+    "negative and large keys": ([-1, 1 << 40], [-1, 3, 1 << 40], [True, True], [-1, 1 << 40]),
+}
+
+
+@pytest.mark.parametrize("a, b, in_b, both", SORTED.values(), ids=SORTED.keys())
+def test_sorted_membership_and_intersection_table(a, b, in_b, both):
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    assert postings.in_sorted(a, b).tolist() == in_b
+    assert postings.intersect_sorted(a, b).tolist() == both == postings.intersect_sorted(b, a).tolist()
+    assert both == np.intersect1d(a, b).tolist()
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([], []), ([3], [3]), ([1, 1, 2, 5, 5, 5], [1, 2, 5]), ([-2, -2, 0], [-2, 0]),
+])
+def test_distinct_sorted_table(values, expected):
+    assert postings.distinct_sorted(np.asarray(values, np.int64)).tolist() == expected
