@@ -92,25 +92,29 @@ def _block_ids_weights(matcher):
         ids, weights = _block_ids(matcher), matcher._data[1]
         if weights is None or isinstance(weights, float):
             weights = np.full(len(ids), 1.0 if weights is None else weights)
-        yield ids[matcher._i:], np.asarray(weights, np.float64)[matcher._i:]
+        yield ids[matcher._i:], np.asarray(weights, np.float32)[matcher._i:]
         matcher._next_block()
 
 
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return one segment's (doc ids, weights) for a term, deleted documents included."""
+    """Return one segment's (doc ids, weights) for a term, deleted documents included.
+
+    Weights are float32: a frequency times a field boost of 1 or 2 is exact in it, and a
+    cached posting takes 8 bytes instead of 12.
+    """
     if (fieldname, text) not in reader:
-        return np.empty(0, np.int32), np.empty(0, np.float64)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     matcher = _matcher(reader, fieldname, text)
     if _on_disk(matcher) and not matcher._byteids:
         parts = list(_block_ids_weights(matcher))
         return (np.concatenate([p[0] for p in parts]).astype(np.int32),
-                np.concatenate([p[1] for p in parts]))
+                np.concatenate([p[1] for p in parts]).astype(np.float32))
     ids, weights = [], []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
-    return np.asarray(ids, np.int32), np.asarray(weights, np.float64)
+    return np.asarray(ids, np.int32), np.asarray(weights, np.float32)
 
 
 def decode_positions(ids, values) -> tuple[np.ndarray, np.ndarray]:

@@ -398,4 +398,5 @@ class Snapshot:
                 weights.append(local_weights)
         if not ids:
             return np.empty(0, np.int32), np.empty(0, np.float64)
-        return np.concatenate(ids), np.concatenate(weights)
+        # Cached as float32 (search.postings); scored in float64, as before.
+        return np.concatenate(ids), np.concatenate(weights, dtype=np.float64)

@@ -136,6 +136,7 @@ def test_postings_weights_match_whoosh(tmp_path):
             matcher.next()
     assert list(zip(ids.tolist(), weights.tolist())) == expected
     assert np.all(np.diff(ids) > 0)
+    assert ids.dtype == np.int32 and weights.dtype == np.float32      # 8 bytes a cached posting
 
 
 def test_a_segment_with_deletions_is_read_by_blocks_deleted_documents_included(tmp_path, monkeypatch):
