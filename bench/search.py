@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import baselines, common
-from chancery.search import analysis
+from chancery.search import analysis, ranking
 
 MODES = {"top10": (False, False), "top10_facets": (True, False), "top10_facets_snippets": (True, True)}
 WARMUP = 30
@@ -73,16 +73,25 @@ def chancery_runner(index_dir: Path):
     return run
 
 
+def kind(case: dict) -> str:
+    """Return what a query costs like: a phrase, a sentence (ranked with feedback) or keywords."""
+    if case["q"].startswith('"'):
+        return "phrase"
+    return "4 words" if len(case["q"].split()) >= ranking.MIN_WORDS else "1-3 words"
+
+
 def time_queries(run, cases: list[dict], facets: bool, snippets: bool) -> dict:
-    """Time each query after a warm-up; return percentiles in milliseconds."""
+    """Time each query after a warm-up; return percentiles in milliseconds, overall and by kind."""
     for case in cases[:WARMUP]:
         run(case, facets, snippets)
-    timings = []
+    timings: dict[str, list[float]] = {}
     for case in cases:
         started = time.perf_counter()
         run(case, facets, snippets)
-        timings.append((time.perf_counter() - started) * 1000)
-    return {**common.percentiles(timings), "queries": len(cases)}
+        timings.setdefault(kind(case), []).append((time.perf_counter() - started) * 1000)
+    by_kind = {name: {**common.percentiles(found), "queries": len(found)} for name, found in sorted(timings.items())}
+    return {**common.percentiles([t for found in timings.values() for t in found]), "queries": len(cases),
+            "by_kind": by_kind}
 
 
 BASELINES_UP_TO = 100_000          # plain Whoosh and FTS5 past this only when asked: hours to build

@@ -67,6 +67,16 @@ def test_an_interrupted_index_benchmark_goes_on_with_resume(out):
 def test_search_benchmark_without_baselines(out):
     figures = search.run(150, 10, 5, out, with_baselines=False)
     assert all(set(mode) == {"chancery"} for mode in figures["modes"].values())
+    kinds = figures["modes"]["top10_facets_snippets"]["chancery"]["by_kind"]
+    assert set(kinds) <= {"phrase", "1-3 words", "4 words"} and sum(k["queries"] for k in kinds.values()) == 10
+
+
+@pytest.mark.parametrize("q, expected", [
+    ('"prime minister"', "phrase"), ("sanctions", "1-3 words"), ("iran nuclear talks", "1-3 words"),
+    ("iran nuclear talks vienna", "4 words"), ("what did lavrov say on sanctions", "4 words"),
+])
+def test_query_kind_table(q, expected):
+    assert search.kind({"q": q}) == expected
 
 
 def test_extract_benchmark(out):
