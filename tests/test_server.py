@@ -73,3 +73,15 @@ def test_writes_without_the_token_are_refused(server, token):
     status, _, _ = call(server, "DELETE", "/api/articles/anything", token=token)
     assert status == 401
     assert call(server, "GET", "/api/health")[1]["documents"] == 5
+
+
+def test_the_master_loads_the_gazetteers_before_it_forks_workers(tmp_path):
+    import subprocess
+    import sys
+    code = ("from chancery.server import Server; from chancery.search import entities; "
+            "assert entities.gazetteer.cache_info().currsize == 0; "
+            f"Server({{'index_dir': {str(tmp_path)!r}}}, '127.0.0.1:0', 2); "
+            "print(entities.gazetteer.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
