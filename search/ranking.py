@@ -80,22 +80,26 @@ def idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-def _field_tf(snap, stats: dict, stem: str, params: Params):
-    """Yield (doc ids, weighted length-normalised frequencies) of a stem, field by field."""
-    for field, weight, b, boost in (("title", params.w_title, params.b_title, schema.TITLE_BOOST),
-                                    ("body", params.w_body, params.b_body, 1.0)):
-        ids, weights = snap.term(field, stem)
-        if len(ids):
-            norm = (1.0 - b) + b * stats["lengths"][field][ids] / stats[field]
-            yield ids, weight * (weights / boost) / norm
+def _field_params(params: Params) -> list[tuple[str, float, float, float]]:
+    """Return (field, weight, b, boost) of each field."""
+    return [("title", params.w_title, params.b_title, schema.TITLE_BOOST), ("body", params.w_body, params.b_body, 1.0)]
+
+
+def _normalised(weights: np.ndarray, lengths: np.ndarray, stats: dict, field: str, weight: float, b: float,
+                boost: float) -> np.ndarray:
+    """Return BM25F's weighted, length-normalised frequencies of a field."""
+    return weight * (weights / boost) / ((1.0 - b) + b * lengths / stats[field])
 
 
 def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, float]:
     """Return (mask, scores, idf) of one stem over title and body together, as dense arrays."""
     stats = _stats(snap)
     tf = np.zeros(snap.size)
-    for ids, found in _field_tf(snap, stats, stem, params):
-        tf[ids] += found        # a document appears once per field: no repeated index
+    for field, weight, b, boost in _field_params(params):
+        # Segment by segment: a common word's postings are not copied into one array.
+        for part, ids, weights in snap.term_parts(field, stem):
+            tf[part][ids] += _normalised(weights.astype(np.float64), stats["lengths"][field][part][ids], stats,
+                                         field, weight, b, boost)
     mask = (tf > 0) & snap.live
     count = int(mask.sum())
     if not count:
@@ -109,11 +113,9 @@ def bm25f_of(snap, stem: str, params: Params, docs: np.ndarray) -> np.ndarray:
     """Return the BM25F scores of one stem for some documents (sorted), reading only their postings."""
     stats = _stats(snap)
     tf = np.zeros(len(docs))
-    for ids, found in _field_tf(snap, stats, stem, params):
-        # Postings are in document order: find the documents by binary search.
-        where = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-        hit = ids[where] == docs
-        tf[hit] += found[where[hit]]
+    for field, weight, b, boost in _field_params(params):
+        tf += _normalised(snap.term_at(field, stem, docs), stats["lengths"][field][docs], stats, field, weight, b,
+                          boost)
     weight = _df_idf(snap, stem, stats)
     return weight * tf * (params.k1 + 1.0) / (tf + params.k1)
 

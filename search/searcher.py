@@ -140,11 +140,27 @@ class Evaluator:
         """Match a phrase on cached positions; score it as Whoosh does, by its words' scores."""
         words = [str(word) for word in node.words]
         mask = _dense(self.snap, self.snap.phrase_docs(node.fieldname, words))
-        scores = np.zeros(self.snap.size)
+        docs = np.flatnonzero(mask)
+        # Its words scored in its documents alone: a common word's every posting was scored.
+        found = np.zeros(len(docs))
         for word in words:
-            _, word_scores = self._term(wq.Term(node.fieldname, word))
-            scores += word_scores
-        return mask, np.where(mask, scores * node.boost, 0.0)
+            found += self._term_scores(node.fieldname, word, docs)
+        scores = np.zeros(self.snap.size)
+        scores[docs] = found * node.boost
+        return mask, scores
+
+    def _bm25(self, name: str, text: str):
+        """Return Whoosh's BM25F of a term (whoosh.scoring.bm25, its own idf, B, K1 and lengths) as a function."""
+        scorer = WEIGHTING.scorer(self.searcher, name, text)
+        k1, b = scorer.K1, scorer.B
+        return lambda weights, lengths: scorer.idf * ((weights * (k1 + 1)) /
+                                                      (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+
+    def _term_scores(self, name: str, text: str, docs: np.ndarray) -> np.ndarray:
+        """Return a term's scores in some documents (sorted, each holding it)."""
+        if not len(docs):
+            return np.zeros(0)
+        return self._bm25(name, text)(self.snap.term_at(name, text, docs), self.snap.lengths[name][docs])
 
     def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
         snap, name, text = self.snap, node.fieldname, str(node.text)
@@ -152,13 +168,8 @@ class Evaluator:
         mask = np.zeros(snap.size, bool)
         scores = np.zeros(snap.size)
         if len(ids):
-            # Whoosh's BM25F (whoosh.scoring.bm25) with its own idf, B, K1 and lengths.
-            scorer = WEIGHTING.scorer(self.searcher, name, text)
-            lengths = snap.lengths[name][ids]
-            k1, b = scorer.K1, scorer.B
-            term_scores = scorer.idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
             mask[ids] = True
-            scores[ids] = term_scores * node.boost
+            scores[ids] = self._bm25(name, text)(weights, snap.lengths[name][ids]) * node.boost
             mask &= snap.live
         return mask, np.where(mask, scores, 0.0)
 

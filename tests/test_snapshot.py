@@ -309,3 +309,17 @@ def test_a_segment_array_is_loaded_when_saved_whole_else_computed_and_saved(tmp_
         assert found.tolist() == [3 * i for i in range(leaf.doc_count_all())]
         assert bool(calls) == computed
         assert np.load(path).tolist() == found.tolist()         # what is on disk is whole
+
+
+@pytest.mark.parametrize("word", ["talk", "lavrov", "sochi", "absent"])
+def test_a_terms_weights_in_some_documents_are_those_of_its_postings(tmp_path, word):
+    write(tmp_path, FIRST, SECOND)                  # two segments
+    snap = Service(tmp_path).snapshot()
+    assert len(snap.segments) == 2
+    ids, weights = snap.term("body", word)
+    expected = dict(zip(ids.tolist(), weights.tolist()))
+    docs = np.arange(snap.size)
+    found = snap.term_at("body", word, docs)
+    assert found.tolist() == [expected.get(doc, 0.0) for doc in docs.tolist()]
+    assert found[::2].tolist() == snap.term_at("body", word, docs[::2]).tolist()
+    assert (found > 0).sum() == {"talk": 5, "lavrov": 2, "sochi": 1, "absent": 0}[word]
