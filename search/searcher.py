@@ -85,7 +85,7 @@ def _dense(snap: Snapshot, docs: np.ndarray) -> np.ndarray:
 
 
 class Evaluator:
-    """Evaluate a query tree into (mask, scores) over one snapshot.
+    """Evaluate a query tree into (mask, scores) over one snapshot; scores are 0 outside the mask.
 
     With ranking parameters, a query word (a Word node) is scored by search.ranking's
     BM25F over title and body together; without them (params=None) every term is
@@ -118,8 +118,13 @@ class Evaluator:
                 return np.zeros(snap.size, bool), zeros
             combine = np.logical_or if isinstance(node, wq.Or) else np.logical_and
             mask = combine.reduce([m for m, _ in parts])
-            scores = np.sum([np.where(m, s, 0.0) for m, s in parts], axis=0) * node.boost
-            return mask, np.where(mask, scores, 0.0)
+            # Every node's scores are 0 outside its mask: summed in place, no array per part
+            # (at 1M articles each is 8 MB), and masked again only by an And.
+            scores = parts[0][1].copy()
+            for _, part_scores in parts[1:]:
+                scores += part_scores
+            scores *= node.boost
+            return mask, (scores if isinstance(node, wq.Or) else np.where(mask, scores, 0.0))
         if isinstance(node, wq.AndNot):
             (a, sa), (b, _) = self(node.a), self(node.b)
             return a & ~b, np.where(a & ~b, sa, 0.0)
