@@ -106,7 +106,13 @@ def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, floa
         return mask, np.zeros(snap.size), 0.0
     _df_cache(snap)[stem] = count
     weight = idf(stats["n"], count)
-    return mask, np.where(mask, weight * tf * (params.k1 + 1.0) / (tf + params.k1), 0.0), weight
+    # Saturated in the matching documents alone: five passes over every document's float
+    # cost ~5 ms a word at 1M articles.
+    docs = np.flatnonzero(mask)
+    found = tf[docs]
+    scores = np.zeros(snap.size)
+    scores[docs] = weight * found * (params.k1 + 1.0) / (found + params.k1)
+    return mask, scores, weight
 
 
 def bm25f_of(snap, stem: str, params: Params, docs: np.ndarray) -> np.ndarray:
