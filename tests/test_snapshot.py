@@ -323,3 +323,13 @@ def test_a_terms_weights_in_some_documents_are_those_of_its_postings(tmp_path, w
     assert found.tolist() == [expected.get(doc, 0.0) for doc in docs.tolist()]
     assert found[::2].tolist() == snap.term_at("body", word, docs[::2]).tolist()
     assert (found > 0).sum() == {"talk": 5, "lavrov": 2, "sochi": 1, "absent": 0}[word]
+
+
+def test_cached_positions_take_four_bytes_a_number(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot, "POSITIONS_WHOLE", 10**9)        # every term's positions cached whole
+    write(tmp_path, FIRST, SECOND)
+    service = Service(tmp_path)
+    snap = service.snapshot()
+    assert snap.phrase_docs("body", ["held", "talk"]).tolist() == list(range(5))
+    cached = [value for key, value in service._terms.items.items() if "positions" in key]
+    assert cached and all(part.dtype == np.int32 for rows in cached for part in rows)
