@@ -118,7 +118,8 @@ def render(results_dir: Path) -> str:
             kinds = search["figures"]["modes"]["top10_facets_snippets"]["chancery"].get("by_kind")
             if kinds:
                 lines += ["Chancery by kind of query (top-10 + facets + snippets; 4 words and more rank with "
-                          "proximity and feedback):", "", "| kind | queries | p50 | p95 | p99 |", "|---|---|---|---|---|"]
+                          "proximity and feedback):", "",
+                          "| kind | queries | p50 | p95 | p99 |", "|---|---|---|---|---|"]
                 lines += [f"| {name} | {r['queries']} | {r['p50']} | {r['p95']} | {r['p99']} |"
                           for name, r in kinds.items()]
                 lines.append("")

@@ -18,7 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from chancery.search import schema, segment_files, vocabulary
-from chancery.search.postings import distinct_sorted, in_sorted, intersect_sorted, read_positions, read_postings, read_words
+from chancery.search.postings import (distinct_sorted, in_sorted, intersect_sorted, read_positions, read_postings,
+                                      read_words)
 from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
 
 SPELLING_FIELDS = ("spell_title", "spell_body")
