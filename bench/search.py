@@ -34,8 +34,8 @@ def make_queries(export: Path, count: int, seed: int = 11) -> list[dict]:
     rng = random.Random(seed)
     # The same draw as sampling the parsed rows, without parsing a million of them (GBs at 1M).
     with export.open("rb") as lines:
-        count = sum(1 for _ in lines)
-    chosen = rng.sample(range(count), min(count, 2000))
+        rows = sum(1 for _ in lines)
+    chosen = rng.sample(range(rows), min(rows, 2000))
     wanted = set(chosen)
     with export.open(encoding="utf-8") as lines:
         parsed = {number: json.loads(line) for number, line in enumerate(lines) if number in wanted}
