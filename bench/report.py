@@ -144,6 +144,11 @@ def render(results_dir: Path) -> str:
                           "mmap (page cache, shared between workers).", ""]
             else:
                 lines += ["", f"Largest serving worker after the run: {memory} MB resident.", ""]
+        misses = results_dir / f"misses-{size}.md"
+        if misses.exists():
+            # Written by hand from profiles: what the figures alone cannot say.
+            lines += ["### Where the misses come from, and the next steps", "",
+                      misses.read_text(encoding="utf-8").strip(), ""]
     relevance = found.get(("relevance", "ir"))
     if relevance:
         lines += _relevance(relevance)

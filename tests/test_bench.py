@@ -125,6 +125,15 @@ def test_report_renders_every_result(tmp_path, out):
     assert report.render(results) == text
 
 
+def test_report_renders_a_sizes_notes_on_its_misses(tmp_path, out):
+    results = tmp_path / "results"
+    common.save("index", "20k", index.run(150, out), results)
+    (results / "misses-20k.md").write_text("Writing is bound by Whoosh's postings.\n", encoding="utf-8")
+    text = report.render(results)
+    section = text[text.index("## 20k articles"):]
+    assert "### Where the misses come from" in section and "bound by Whoosh's postings." in section
+
+
 @pytest.mark.parametrize("module", [index, search, http])
 def test_each_benchmark_has_one_command(module, capsys):
     with pytest.raises(SystemExit) as done:
