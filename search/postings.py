@@ -16,12 +16,17 @@ _HEADER = 4                     # Whoosh's Positions value opens with a big-endi
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64))
 
 
+def locate_sorted(values: np.ndarray, ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return where each value is in a sorted (non-empty) array, and whether it is there, by binary search."""
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return at, ordered[at] == values
+
+
 def in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     """Return which values are in a sorted array, by binary search (np.isin sorts both sides)."""
     if not len(ordered):
         return np.zeros(len(values), bool)
-    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values
+    return locate_sorted(values, ordered)[1]
 
 
 def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:

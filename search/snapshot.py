@@ -18,8 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from chancery.search import schema, segment_files, vocabulary
-from chancery.search.postings import (distinct_sorted, in_sorted, intersect_sorted, read_positions, read_postings,
-                                      read_words)
+from chancery.search.postings import (distinct_sorted, in_sorted, intersect_sorted, locate_sorted, read_positions,
+                                      read_postings, read_words)
 from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
 
 SPELLING_FIELDS = ("spell_title", "spell_body")
@@ -419,8 +419,8 @@ class Snapshot:
             first, last = np.searchsorted(docs, [part.start, part.stop])
             local = docs[first:last] - part.start
             if len(local):
-                at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
-                found[first:last] = np.where(ids[at] == local, weights[at], 0.0)
+                at, held = locate_sorted(local, ids)
+                found[first:last] = np.where(held, weights[at], 0.0)
         return found
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
