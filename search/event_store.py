@@ -96,14 +96,17 @@ def groups(snap, name: str = "event") -> Groups:
         for key in [k for k in list(_SEGMENTS) if k not in live_keys]:
             _SEGMENTS.pop(key, None)
         hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-        grouped = snap.live & (hashes != 0)
-        distinct, inverse = np.unique(hashes[grouped], return_inverse=True)
+        live = np.flatnonzero(snap.live & (hashes != 0))
+        # One stable sort by hash gives the groups, their codes and their members in document
+        # order (np.unique and an argsort of its codes took 0.4 s of a worker's first million).
+        order = live[np.argsort(hashes[live], kind="stable")]
+        ordered = hashes[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(order) \
+            else np.zeros(0, np.int64)
         codes = np.full(len(hashes), -1, np.int32)
-        codes[grouped] = inverse
-        live = np.flatnonzero(grouped)
-        order = live[np.argsort(codes[live], kind="stable")]
-        ptr = np.searchsorted(codes[order], np.arange(len(distinct) + 1))
-        cache[name] = Groups(distinct, codes, order, ptr, snap, name)
+        codes[order] = np.repeat(np.arange(len(starts), dtype=np.int32), np.diff(np.append(starts, len(order))))
+        ptr = np.append(starts, len(order))
+        cache[name] = Groups(ordered[starts], codes, order, ptr, snap, name)
     return cache[name]
 
 

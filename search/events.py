@@ -312,14 +312,25 @@ class Linker:
 
     def _candidates(self, keys: list, table: dict, own_id: str, from_index) -> list[Record]:
         """Return the remembered records under keys, and the committed ones from_index() finds."""
-        hits: Counter = Counter()
+        # The keys' ids gathered first and counted once: a Counter.update a key was a
+        # quarter of linking (32 keys an article, most holding one id).
+        found_ids: list[str] = []
         for key in keys:
-            hits.update(_ids(table, key)[-MAX_PER_KEY:])
+            ids = table.get(key)
+            if ids is None:
+                continue
+            if isinstance(ids, str):
+                found_ids.append(ids)
+            else:
+                found_ids.extend(ids[-MAX_PER_KEY:])
+        hits = Counter(found_ids)
         hits.pop(own_id, None)
         # Those sharing most of the article's keys first, then the latest remembered.
         chosen = [doc_id for doc_id in hits if doc_id in self.memory]
         if len(chosen) > MAX_CANDIDATES:
-            chosen = heapq.nlargest(MAX_CANDIDATES, chosen, key=lambda doc_id: (hits[doc_id], self.serial[doc_id]))
+            # As (hits, serial, id) tuples compared in C: a key function per id cost a tenth of linking.
+            ranked = zip(map(hits.__getitem__, chosen), map(self.serial.__getitem__, chosen), chosen)
+            chosen = [doc_id for _, _, doc_id in heapq.nlargest(MAX_CANDIDATES, ranked)]
         found = {doc_id: self.memory[doc_id] for doc_id in chosen}
         if self.whole_index or self.column is None:
             return list(found.values())

@@ -134,7 +134,13 @@ def _first_keys() -> dict[str, frozenset]:
     return {name: frozenset(keys) for name, keys in found.items()}
 
 
-def _named(sentence: str, persons: list[str]) -> int:
+def _probes(persons: list[str]) -> list[tuple[str, str, frozenset]]:
+    """Return, per distinct person, what _named looks for: the name, the surname and the first-token keys."""
+    keys = _first_keys()
+    return [(name, name.split()[-1], keys.get(name, frozenset())) for name in dict.fromkeys(persons)]
+
+
+def _named(sentence: str, probes: list[tuple[str, str, frozenset]]) -> int:
     """Return how many of the people may be mentioned in the sentence: at least as many as are.
 
     A mention needs its first token's key (folded, lower-cased) or the name or surname
@@ -144,17 +150,23 @@ def _named(sentence: str, persons: list[str]) -> int:
     """
     plain = sentence.replace("’", "'")
     if not plain.isascii():
-        return len(set(persons))        # folding is per token there: no shortcut
+        return len(probes)        # folding is per token there: no shortcut
     low = plain.replace(".", "").lower()
-    keys = _first_keys()
-    return sum(1 for name in set(persons)
-               if name in sentence or name.split()[-1] in sentence
-               or any(key in low for key in keys.get(name, ())))
+    count = 0
+    for name, surname, keys in probes:
+        if name in sentence or surname in sentence:
+            count += 1
+        else:
+            for key in keys:
+                if key in low:
+                    count += 1
+                    break
+    return count
 
 
-def pairs_in(sentence: str, persons: list[str]) -> set[tuple[str, str]]:
+def pairs_in(sentence: str, persons: list[str], probes: list | None = None) -> set[tuple[str, str]]:
     """Return the pairs of the article's people a sentence says met (each pair sorted)."""
-    if _named(sentence, persons) < 2 or not CUE_RE.search(sentence):
+    if _named(sentence, _probes(persons) if probes is None else probes) < 2 or not CUE_RE.search(sentence):
         return set()
     spans = _mentions(sentence, persons)
     if len({name for _, _, name in spans}) < 2:
@@ -224,8 +236,9 @@ def extract(title: str, body: str, persons: list[str], published: str | None) ->
     if len(persons) < 2:
         return []
     meetings: dict[tuple[str, str], dict] = {}
+    probes = _probes(persons)
     for sentence in [title] + sentences(body):
-        for pair in sorted(pairs_in(sentence, persons)):
+        for pair in sorted(pairs_in(sentence, persons, probes)):
             place = sentence_place(sentence)
             known = meetings.get(pair)
             if known is None:

@@ -53,6 +53,14 @@ class IdTable:
         self.order = np.argsort(self.ids, kind="stable").astype(np.int32)
         self.sorted = self.ids[self.order]
 
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, order: np.ndarray) -> "IdTable":
+        """Return a table of ids already encoded and their sorted order (a sidecar's: nothing to sort)."""
+        table = cls.__new__(cls)
+        table.ids, table.order = ids, order
+        table.sorted = ids[order]
+        return table
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -71,7 +79,10 @@ class IdTable:
         return [self[i] for i in range(len(self))]
 
 
-SIDECAR_SUFFIX = ".snap1.npz"
+# 2: ids saved encoded with their sorted order, facet pairs in document order with their
+# value order. A worker's first snapshot of a million articles spent 1.2 s sorting them.
+SIDECAR_SUFFIX = ".snap2.npz"
+OLD_SIDECAR_SUFFIX = ".snap1.npz"       # read when no newer one is saved, then saved again as the newer
 
 
 def sidecar_path(reader, suffix: str = SIDECAR_SUFFIX) -> Path | None:
@@ -120,15 +131,31 @@ def _strings(values: list[str]) -> np.ndarray:
     return np.array(values, dtype=str) if values else np.zeros(0, "U1")
 
 
-def save_sidecar(path: Path, ids, days, lengths, facet_values, facet_pairs) -> None:
-    """Save a segment's arrays so that the next process loads them instead of reading the segment."""
-    texts = ids + [v for values in facet_values.values() for v in values]
-    if any(text.endswith("\0") for text in texts):
+def arrange(ids, days, lengths, facet_values, facet_pairs) -> tuple:
+    """Return read parts as the read path keeps them: ids in an IdTable, facet pairs by document and by value.
+
+    Each facet comes as (docs, locals, by value): its pairs sorted by document (then
+    value), and the order that sorts them by value.
+    """
+    # Pairs in document order: the concatenated pairs of a version are then in document
+    # order too, so a facet is counted over a small result's documents alone.
+    arranged = {}
+    for facet, (docs, local) in facet_pairs.items():
+        order = np.lexsort((local, docs))
+        docs, local = docs[order], local[order]
+        arranged[facet] = (docs, local, np.argsort(local, kind="stable").astype(np.int32))
+    return IdTable(ids), days, lengths, facet_values, arranged
+
+
+def save_sidecar(path: Path, ids: IdTable, days, lengths, facet_values, facet_pairs) -> None:
+    """Save a segment's arranged arrays so that the next process loads them instead of reading the segment."""
+    if any(v.endswith("\0") for values in facet_values.values() for v in values):
         return          # numpy's string arrays drop trailing NULs: such a value would not come back
-    arrays = {"ids": _strings(ids), "days": days, **{f"length_{n}": lengths[n] for n in SCORED_FIELDS}}
+    arrays = {"ids": ids.ids, "id_order": ids.order, "days": days,
+              **{f"length_{n}": lengths[n] for n in SCORED_FIELDS}}
     for facet in schema.FACETS:
         arrays[f"{facet}_values"] = _strings(facet_values[facet])
-        arrays[f"{facet}_docs"], arrays[f"{facet}_locals"] = facet_pairs[facet]
+        arrays[f"{facet}_docs"], arrays[f"{facet}_locals"], arrays[f"{facet}_by_value"] = facet_pairs[facet]
     _save(path, lambda out: np.savez(out, **arrays))
 
 
@@ -169,8 +196,44 @@ def segment_array(reader, name: str, compute, per_document: bool = True) -> np.n
     return found
 
 
-def parts_from_sidecar(saved) -> tuple:
-    lengths = {name: saved[f"length_{name}"] for name in SCORED_FIELDS}
-    facet_values = {facet: saved[f"{facet}_values"].tolist() for facet in schema.FACETS}
-    facet_pairs = {facet: (saved[f"{facet}_docs"], saved[f"{facet}_locals"]) for facet in schema.FACETS}
-    return saved["ids"], saved["days"], lengths, facet_values, facet_pairs
+def _loaded(path: Path | None, parts) -> tuple | None:
+    """Return parts(saved arrays) of a sidecar, None when there is none or it cannot be read."""
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return parts(saved)
+    except (OSError, ValueError, KeyError):
+        return None                             # unreadable: read the segment again
+
+
+def _lengths(saved) -> dict:
+    return {name: saved[f"length_{name}"] for name in SCORED_FIELDS}
+
+
+def _facet_values(saved) -> dict:
+    return {facet: saved[f"{facet}_values"].tolist() for facet in schema.FACETS}
+
+
+def _arranged_parts(saved) -> tuple:
+    pairs = {facet: (saved[f"{facet}_docs"], saved[f"{facet}_locals"], saved[f"{facet}_by_value"])
+             for facet in schema.FACETS}
+    return (IdTable.from_arrays(saved["ids"], saved["id_order"]), saved["days"], _lengths(saved),
+            _facet_values(saved), pairs)
+
+
+def _old_parts(saved) -> tuple:
+    pairs = {facet: (saved[f"{facet}_docs"], saved[f"{facet}_locals"]) for facet in schema.FACETS}
+    return saved["ids"], saved["days"], _lengths(saved), _facet_values(saved), pairs
+
+
+def segment_parts(reader) -> tuple:
+    """Return a segment's arranged parts: from its sidecar, else read (or taken from an older sidecar) and saved."""
+    path = sidecar_path(reader)
+    parts = _loaded(path, _arranged_parts)
+    if parts is None:
+        read = _loaded(sidecar_path(reader, OLD_SIDECAR_SUFFIX), _old_parts) or read_parts(reader)
+        parts = arrange(*read)
+        if path is not None:
+            save_sidecar(path, *parts)
+    return parts

@@ -87,28 +87,11 @@ class SegmentData:
     @classmethod
     def load(cls, reader, cache: TermCache) -> "SegmentData":
         """Return a segment's arrays: from its sidecar file when one was saved, else read and saved."""
-        path = segment_files.sidecar_path(reader)
-        parts = None
-        if path is not None and path.exists():
-            try:
-                with np.load(path, allow_pickle=False) as saved:
-                    parts = segment_files.parts_from_sidecar(saved)
-            except (OSError, ValueError, KeyError):
-                parts = None                        # unreadable: read the segment again
-        if parts is None:
-            parts = segment_files.read_parts(reader)
-            if path is not None:
-                segment_files.save_sidecar(path, *parts)
-        size = reader.doc_count_all()
-        ids, days, lengths, facet_values, facet_pairs = parts
-        ids = segment_files.IdTable(ids)
-        # Pairs in document order: the concatenated pairs of a version are then in document
-        # order too, so a facet is counted over a small result's documents alone.
-        facet_pairs = {facet: (docs[order], local[order]) for facet, (docs, local) in facet_pairs.items()
-                       for order in [np.lexsort((local, docs))]}
-        data = cls(size, ids, days, lengths, facet_values, facet_pairs, reader.segment().segment_id(), cache)
-        for facet, (docs, local) in facet_pairs.items():
-            order = np.argsort(local, kind="stable")
+        ids, days, lengths, facet_values, arranged = segment_files.segment_parts(reader)
+        facet_pairs = {facet: (docs, local) for facet, (docs, local, _) in arranged.items()}
+        data = cls(reader.doc_count_all(), ids, days, lengths, facet_values, facet_pairs,
+                   reader.segment().segment_id(), cache)
+        for facet, (docs, local, order) in arranged.items():
             ptr = np.searchsorted(local[order], np.arange(len(facet_values[facet]) + 1))
             lookup = {value: i for i, value in enumerate(facet_values[facet])}
             data.by_value[facet] = (lookup, ptr, docs[order])

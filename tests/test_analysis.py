@@ -75,3 +75,13 @@ def test_index_mode_caps_positions_of_one_term():
     composed = [t.text for t in analysis.pipeline()(text, mode="index")]
     assert composed == indexed
     assert analysis.terms(text).count("sanction") == analysis.MAX_POSITIONS + 50   # queries are never capped
+
+
+def test_the_stemmer_is_imported_without_scipy_stats_which_stays_importable():
+    import subprocess
+    import sys
+    code = ("import sys; from chancery.search import analysis; assert 'scipy.stats' not in sys.modules; "
+            "assert analysis.terms('Negotiations') == ['negoti']; import scipy.stats; print(scipy.stats.norm.cdf(0))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0.5"

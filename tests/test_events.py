@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from chancery.search import event_store, events, indexer
@@ -312,3 +313,21 @@ def test_a_respelled_article_keeps_its_event_and_takes_the_new_name_everywhere(t
         indexer._CARRY.clear()
     Indexer(tmp_path).write([TALKS_LATER])
     assert event_of(tmp_path)["talks-later"] == event
+
+
+@pytest.mark.parametrize("deleted", [[], ["summit"], ["summit", "floods"], list(STORIES)])
+def test_groups_hold_each_live_member_once_in_document_order(tmp_path, deleted):
+    index(tmp_path, ["summit", "floods", "summit-copy"])
+    index(tmp_path, [name for name in STORIES if name not in ("summit", "floods", "summit-copy")])
+    Indexer(tmp_path).delete([STORIES[name].id for name in deleted])
+    snap = Service(tmp_path).snapshot()
+    for name in event_store.GROUPS:
+        found = event_store.groups(snap, name)
+        expected: dict[str, list[int]] = {}
+        for doc in np.flatnonzero(snap.live).tolist():
+            expected.setdefault(snap.searcher.stored_fields(doc)[name], []).append(doc)
+        assert (found.hashes[1:] > found.hashes[:-1]).all()                  # sorted, distinct
+        assert {found.id(code): found.members(code).tolist() for code in range(len(found.hashes))} == expected
+        for code in range(len(found.hashes)):
+            assert (found.codes[found.members(code)] == code).all()
+        assert int((found.codes >= 0).sum()) == sum(map(len, expected.values()))

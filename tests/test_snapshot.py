@@ -169,6 +169,29 @@ def test_a_segments_arrays_are_saved_once_and_loaded_by_the_next_process(tmp_pat
     assert view(Service(tmp_path)) == fresh
 
 
+def test_a_first_format_sidecar_is_read_once_and_saved_in_the_new_format(tmp_path, monkeypatch):
+    write(tmp_path, FIRST, SECOND)
+    fresh = view(Service(tmp_path))
+    # The first format, as indexes written before it changed hold: ids as text, facet pairs unsorted.
+    for path in tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"):
+        segment = path.name[:-len(segment_files.SIDECAR_SUFFIX)]
+        with np.load(path) as saved:
+            arrays = {name: saved[name] for name in saved.files if name != "id_order" and "_by_value" not in name}
+        arrays["ids"] = np.char.decode(np.char.rstrip(arrays["ids"], b"\xff"), "utf-8")
+        for facet in ("person", "country"):
+            arrays[f"{facet}_docs"], arrays[f"{facet}_locals"] = arrays[f"{facet}_docs"][::-1], \
+                arrays[f"{facet}_locals"][::-1]
+        np.savez(tmp_path / f"{segment}{segment_files.OLD_SIDECAR_SUFFIX}", **arrays)
+        path.unlink()
+    monkeypatch.setattr(segment_files, "read_parts", lambda reader: pytest.fail("read the segment again"))
+    assert view(Service(tmp_path)) == fresh
+    assert len(sidecars(tmp_path)) == 2                         # saved in the new format
+    with np.load(next(tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"))) as saved:
+        assert saved["ids"].dtype.kind == "S" and (np.diff(saved["person_docs"]) >= 0).all()
+    monkeypatch.setattr(segment_files, "arrange", lambda *parts: pytest.fail("arranged the parts again"))
+    assert view(Service(tmp_path)) == fresh
+
+
 def test_a_broken_sidecar_is_read_again_from_the_segment(tmp_path):
     write(tmp_path, FIRST)
     fresh = view(Service(tmp_path))
