@@ -137,10 +137,17 @@ def explain_command(doc_id, **options):
 @cli.command("optimize")
 @setting_option("index_dir")
 @setting_option("lock_timeout")
-def optimize_command(**options):
+@click.option("--arrays", is_flag=True,
+              help="Only save the read arrays that segments lack (an index written by an older version: "
+                   "frequent terms' postings, sorted facets), without merging.")
+def optimize_command(arrays, **options):
     """Merge the index into one segment and drop deleted documents."""
     config = load_settings(options)
     _open(config["index_dir"])
+    if arrays:
+        saved = indexer.Indexer(config["index_dir"], config["lock_timeout"]).save_segment_arrays()
+        click.echo(f"arrays saved for {saved} segments")
+        return
     try:
         figures = indexer.Indexer(config["index_dir"], config["lock_timeout"]).optimize()
     except indexer.IndexLocked as error:

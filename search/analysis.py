@@ -164,5 +164,7 @@ def shared() -> object:
 
 
 def terms(text: str) -> list[str]:
-    """Return the index terms of a text, in order."""
-    return [token.text for token in shared()(text)]
+    """Return the index terms of a text, in order (the analyzer's, without its Token per word)."""
+    stops = stopwords()
+    folded = (word.lower().translate(accent_map) for word in _TOKEN_RE.findall(text))
+    return [cached_stem(word) for word in folded if word not in stops]

@@ -22,7 +22,8 @@ from whoosh.codec import whoosh3
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 
-from chancery.search import events, event_store, person_names, schema, segment_files, snapshot, vocabulary
+from chancery.search import (event_store, events, frequent, person_names, schema, segment_files, snapshot,
+                             vocabulary)
 from chancery.search.articles import Article
 from chancery.search.parallel_writer import ParallelWriter
 
@@ -165,6 +166,7 @@ class Indexer:
         writer = self._writer()
         writer.commit(optimize=True)
         self.ix = open_index(self.index_dir)
+        self.save_segment_arrays()
         return {"before": before, "after": stats(self.index_dir)}
 
     def write(self, articles: Iterable[Article] = (), delete_ids: Iterable[str] = (),
@@ -226,21 +228,32 @@ class Indexer:
         result.version = version(self.ix)
         vocabulary.prune(self.index_dir, result.version)
         if self.writers > 1:
-            self._save_segment_arrays()
+            self.save_segment_arrays()
         _CARRY[str(self.index_dir.resolve())] = (result.version, self._names, self.linker)
         return result
 
-    def _save_segment_arrays(self) -> None:
-        """Save the read path's arrays of new segments (a bulk import's), so a server's first start reads none."""
+    def save_segment_arrays(self) -> int:
+        """Save the read path's arrays of the segments that lack them; return how many segments got some.
+
+        A bulk import saves its new segments', so a server's first start reads none and
+        maps the frequent terms' postings (search.frequent); `chancery optimize --arrays`
+        saves those of an index written by an older version.
+        """
+        saved = 0
         with self.ix.reader() as reader:
             for leaf, _ in reader.leaf_readers():
                 path = segment_files.sidecar_path(leaf)
-                if path is not None and not path.exists():
+                if path is None:
+                    continue
+                fresh = not path.exists()
+                if fresh:
                     snapshot.SegmentData.load(leaf, snapshot.TermCache())
-                    if self.with_events:
-                        # Read from every document's event and dup ids, a new worker's first
-                        # answer waited ~4.6 s a million articles for them.
-                        event_store.save_hashes(leaf)
+                if self.with_events:
+                    # Read from every document's event and dup ids, a new worker's first
+                    # answer waited ~4.6 s a million articles for them.
+                    event_store.save_hashes(leaf)
+                saved += frequent.save(leaf) or fresh
+        return saved
 
     def _event_fields(self, article: Article) -> dict:
         """Return the event and meeting fields of an article's document (none with events off)."""

@@ -159,16 +159,24 @@ def save_sidecar(path: Path, ids: IdTable, days, lengths, facet_values, facet_pa
     _save(path, lambda out: np.savez(out, **arrays))
 
 
-def _save(path: Path, write) -> None:
+def _save(path: Path, write) -> bool:
+    """Write a file whole through write(handle); return whether it was saved."""
     # A dot name: clean_files passes over it while it is written; renamed into place whole.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         with temporary.open("wb") as out:
             write(out)
         os.replace(temporary, path)
+        return True
     except OSError:     # a read-only index, a full disk, the segment merged away meanwhile
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        return False
+
+
+def save_array(path: Path, array: np.ndarray) -> bool:
+    """Save one array as a .npy file beside a segment (whole or not at all); return whether it was saved."""
+    return _save(path, lambda out: np.save(out, array, allow_pickle=False))
 
 
 def hash64(data: bytes) -> int:
@@ -192,7 +200,7 @@ def segment_array(reader, name: str, compute, per_document: bool = True) -> np.n
             pass                                # unreadable: compute it again
     found = compute(reader)
     if path is not None:
-        _save(path, lambda out: np.save(out, found, allow_pickle=False))
+        save_array(path, found)
     return found
 
 

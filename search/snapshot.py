@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
+from chancery.search import frequent as frequent_terms
 from chancery.search import schema, segment_files, vocabulary
 from chancery.search.postings import (distinct_sorted, in_sorted, intersect_sorted, locate_sorted, read_positions,
                                       read_postings, read_words)
@@ -83,6 +84,7 @@ class SegmentData:
     # facet -> global value number of each local value (FacetTable's numbering, append-only)
     global_values: dict[str, np.ndarray] = field(default_factory=dict)
     by_value: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray]] = field(default_factory=dict)
+    frequent: frequent_terms.Frequent = frequent_terms.NONE     # frequent terms' mapped postings
 
     @classmethod
     def load(cls, reader, cache: TermCache) -> "SegmentData":
@@ -90,7 +92,7 @@ class SegmentData:
         ids, days, lengths, facet_values, arranged = segment_files.segment_parts(reader)
         facet_pairs = {facet: (docs, local) for facet, (docs, local, _) in arranged.items()}
         data = cls(reader.doc_count_all(), ids, days, lengths, facet_values, facet_pairs,
-                   reader.segment().segment_id(), cache)
+                   reader.segment().segment_id(), cache, frequent=frequent_terms.load(reader))
         for facet, (docs, local, order) in arranged.items():
             ptr = np.searchsorted(local[order], np.arange(len(facet_values[facet]) + 1))
             lookup = {value: i for i, value in enumerate(facet_values[facet])}
@@ -117,7 +119,10 @@ class SegmentData:
         return docs[ptr[local]:ptr[local + 1]] if local is not None else docs[:0]
 
     def term(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return this segment's postings of a term, cached (deleted documents included)."""
+        """Return this segment's postings of a term, mapped or cached (deleted documents included)."""
+        found = self.frequent.get(fieldname, text)
+        if found is not None:
+            return found
         return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text))
 
     def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None

@@ -24,6 +24,13 @@ from conftest import SEEDS
 ])
 def test_terms(text, terms):
     assert analysis.terms(text) == terms
+    assert [token.text for token in analysis.analyzer()(text)] == terms      # the analyzer's own
+
+
+def test_terms_are_the_analyzers_on_every_seed():
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert analysis.terms(text) == [token.text for token in analysis.analyzer()(text)], path.name
 
 
 def test_tokens_keep_offsets_and_positions():

@@ -49,6 +49,21 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Kerry met Lavrov. They talked.", ["Kerry met Lavrov.", "They talked."]),
+    ("Talks ended. \n\n“We agreed,” he said.", ["Talks ended.", "“We agreed,” he said."]),
+    ("Title line\nBody goes on", ["Title line", "Body goes on"]),
+    ("He said “yes.” Then he left!  [Update] Done?", ["He said “yes.”", "Then he left!", "[Update] Done?"]),
+    ("Talks in the U.S. went on. a new line? no", ["Talks in the U.S. went on. a new line? no"]),
+    ("First.\n \nsecond", ["First.", "second"]),
+    ("  \n\n ", []),
+    ("", []),
+    ("Ends with a mark. ", ["Ends with a mark."]),
+])
+def test_sentences(text, expected):
+    assert meetings.sentences(text) == expected
+
+
 @pytest.mark.parametrize("sentence, expected", SENTENCES)
 def test_pairs_in_a_sentence(sentence, expected):
     assert meetings.pairs_in(sentence, PEOPLE) == expected
