@@ -90,13 +90,12 @@ class SegmentData:
     def load(cls, reader, cache: TermCache) -> "SegmentData":
         """Return a segment's arrays: from its sidecar file when one was saved, else read and saved."""
         ids, days, lengths, facet_values, arranged = segment_files.segment_parts(reader)
-        facet_pairs = {facet: (docs, local) for facet, (docs, local, _) in arranged.items()}
+        facet_pairs = {facet: (docs, local) for facet, (docs, local, _, _) in arranged.items()}
         data = cls(reader.doc_count_all(), ids, days, lengths, facet_values, facet_pairs,
                    reader.segment().segment_id(), cache, frequent=frequent_terms.load(reader))
-        for facet, (docs, local, order) in arranged.items():
-            ptr = np.searchsorted(local[order], np.arange(len(facet_values[facet]) + 1))
+        for facet, (_, _, by_value, ptr) in arranged.items():
             lookup = {value: i for i, value in enumerate(facet_values[facet])}
-            data.by_value[facet] = (lookup, ptr, docs[order])
+            data.by_value[facet] = (lookup, ptr, by_value)
         return data
 
     def live(self, reader) -> np.ndarray:

@@ -80,8 +80,9 @@ def test_the_master_loads_the_gazetteers_before_it_forks_workers(tmp_path):
     import sys
     code = ("from chancery.server import Server; from chancery.search import entities; "
             "assert entities.gazetteer.cache_info().currsize == 0; "
+            "import gc; assert gc.get_freeze_count() == 0; "
             f"Server({{'index_dir': {str(tmp_path)!r}}}, '127.0.0.1:0', 2); "
-            "print(entities.gazetteer.cache_info().currsize)")
+            "print(entities.gazetteer.cache_info().currsize, gc.get_freeze_count() > 100_000)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "1"
+    assert done.stdout.strip() == "1 True"             # loaded, and frozen out of the collector's walks

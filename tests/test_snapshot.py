@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from chancery.search import articles, indexer, segment_files, snapshot
+from chancery.search import array_file, articles, indexer, segment_files, snapshot
 from chancery.search.searcher import SearchRequest, Service
 from chancery.search.snapshot import NO_DATE, day_ordinal
 
@@ -175,8 +175,9 @@ def test_a_first_format_sidecar_is_read_once_and_saved_in_the_new_format(tmp_pat
     # The first format, as indexes written before it changed hold: ids as text, facet pairs unsorted.
     for path in tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"):
         segment = path.name[:-len(segment_files.SIDECAR_SUFFIX)]
-        with np.load(path) as saved:
-            arrays = {name: saved[name] for name in saved.files if name != "id_order" and "_by_value" not in name}
+        saved = array_file.read(path)
+        arrays = {name: np.array(array) for name, array in saved.items()
+                  if name not in ("id_order", "id_sorted") and not name.endswith(("_by_value", "_ptr"))}
         arrays["ids"] = np.char.decode(np.char.rstrip(arrays["ids"], b"\xff"), "utf-8")
         for facet in ("person", "country"):
             arrays[f"{facet}_docs"], arrays[f"{facet}_locals"] = arrays[f"{facet}_docs"][::-1], \
@@ -186,8 +187,9 @@ def test_a_first_format_sidecar_is_read_once_and_saved_in_the_new_format(tmp_pat
     monkeypatch.setattr(segment_files, "read_parts", lambda reader: pytest.fail("read the segment again"))
     assert view(Service(tmp_path)) == fresh
     assert len(sidecars(tmp_path)) == 2                         # saved in the new format
-    with np.load(next(tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}"))) as saved:
-        assert saved["ids"].dtype.kind == "S" and (np.diff(saved["person_docs"]) >= 0).all()
+    saved = array_file.read(next(tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}")))
+    assert saved["ids"].dtype.kind == "S" and (np.diff(saved["person_docs"]) >= 0).all()
+    assert not saved["ids"].flags.writeable                      # mapped, read-only
     monkeypatch.setattr(segment_files, "arrange", lambda *parts: pytest.fail("arranged the parts again"))
     assert view(Service(tmp_path)) == fresh
 
@@ -198,7 +200,7 @@ def test_a_broken_sidecar_is_read_again_from_the_segment(tmp_path):
     (path,) = tmp_path.glob(f"*{segment_files.SIDECAR_SUFFIX}")
     path.write_bytes(b"not an npz file")
     assert view(Service(tmp_path)) == fresh
-    assert path.read_bytes()[:2] == b"PK"                       # saved again, whole
+    assert path.read_bytes().startswith(array_file.MAGIC)       # saved again, whole
 
 
 def test_a_merged_segments_sidecar_goes_with_it(tmp_path):
