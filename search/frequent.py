@@ -83,13 +83,13 @@ def save(reader) -> bool:
             keys.append(term_key(fieldname, text))
             ids.append(found_ids)
             weights.append(found_weights)
-    order = np.argsort(np.array(keys, np.uint64), kind="stable")
-    lengths = np.array([len(part) for part in ids], np.int64)[order]
-    table = np.column_stack([np.array(keys, np.uint64)[order],
-                             np.concatenate([[0], np.cumsum(lengths)]).astype(np.uint64)[1:]])
-    arrays = {"ids": np.concatenate([ids[i] for i in order]).astype(np.int32) if keys else NONE.ids,
-              "weights": np.concatenate([weights[i] for i in order]).astype(np.float32) if keys else NONE.weights,
-              "terms": table.reshape(-1, 2)}
+    keys = np.array(keys, np.uint64)
+    order = np.argsort(keys, kind="stable")
+    ends = np.cumsum(np.array([len(part) for part in ids], np.int64)[order]).astype(np.uint64)
+    arrays = {"ids": np.concatenate([ids[i] for i in order]).astype(np.int32) if len(keys) else NONE.ids,
+              "weights": np.concatenate([weights[i] for i in order]).astype(np.float32) if len(keys)
+              else NONE.weights,
+              "terms": np.column_stack([keys[order], ends])}
     for part in PARTS:
         if not segment_files.save_array(paths[part], arrays[part]):
             return False
