@@ -105,12 +105,16 @@ def _permutations() -> tuple:
 
 def _signature(text: str) -> np.ndarray:
     words = WORD_RE.findall(text.lower())
-    # The SHINGLE-word windows (a shorter text is one shingle), zipped: no slice a window.
-    windows = zip(*(words[i:] for i in range(SHINGLE))) if len(words) >= SHINGLE else [words]
-    shingles = {" ".join(window).encode() for window in windows}
+    # The SHINGLE-word windows, joined and encoded through map (a shorter text is one
+    # shingle). A repeated shingle is hashed again rather than dropped by a set: a
+    # MinHash keeps minima, so the signature is the same, and no set is built.
+    if len(words) >= SHINGLE:
+        shingles = map(str.encode, map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
+    else:
+        shingles = [" ".join(words).encode()]
     minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=SCHEME,
                       permutations=_permutations())
-    minhash.update_batch(list(shingles))
+    minhash.update_batch(shingles)
     return minhash.hashvalues.astype(np.uint32)
 
 

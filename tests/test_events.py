@@ -217,14 +217,21 @@ def test_a_write_takes_over_the_previous_writes_linker_unless_someone_wrote_sinc
     assert third.linker is not first.linker and "summit" not in third.linker.memory
 
 
-def test_signatures_use_the_named_minhash_scheme_whatever_the_default():
+@pytest.mark.parametrize("text", [
+    "Merkel and Macron agree a joint energy plan in Paris on Tuesday",
+    "the talks went on and the talks went on and the talks went on",     # repeated shingles
+    "Lavrov and Kerry",                                                   # under one shingle
+    "",
+    "Ministre des Affaires étrangères: Lavrov à Genève, Σεργκέι Λαβρόφ",
+])
+def test_signatures_are_the_named_minhash_of_the_distinct_shingles(text):
     import zlib
     from datasketch import MinHash
-    text = "Merkel and Macron agree a joint energy plan in Paris on Tuesday"
     words = events.WORD_RE.findall(text.lower())
+    shingles = {" ".join(words[i:i + events.SHINGLE]).encode()
+                for i in range(max(1, len(words) - events.SHINGLE + 1))}
     expected = MinHash(num_perm=events.PERMUTATIONS, seed=1, hashfunc=zlib.crc32, scheme=events.SCHEME)
-    expected.update_batch([" ".join(words[i:i + events.SHINGLE]).encode()
-                           for i in range(len(words) - events.SHINGLE + 1)])
+    expected.update_batch(sorted(shingles))
     assert (events._signature(text) == expected.hashvalues).all()
     assert events.SCHEME == "affine32"        # changing it changes every stored signature: re-index then
 
