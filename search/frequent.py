@@ -5,32 +5,35 @@ positions too. At a million articles a common word's postings are hundreds of
 blocks a segment, and a fresh worker spent most of its cold search time in
 zlib.decompress and pickle.loads (bench/results/misses-1m.md). So when a large
 segment is written, the postings of every title and body term in at least
-FREQUENT_DOCS of its documents are saved beside it: doc ids (int32) and weights
-(float32) of all those terms in two files, and a table of term keys (a 64-bit
-hash of field and term, sorted) with each term's offset. A worker maps the two
-files (np.load with mmap_mode): their pages are the page cache's, shared by the
-workers, read without decoding and never counted in a worker's own memory.
+FREQUENT_DOCS of its documents are saved beside it in one array file
+(search.array_file): doc ids (int32) and weights (float32) of all those terms, and
+the term keys (a 64-bit hash of field and term, sorted) with each term's end. A
+worker maps the file: its pages are the page cache's, shared by the workers, read
+without decoding and never counted in a worker's own memory.
 
-The files go with their segment when it is merged away (they are named after it,
+The file goes with its segment when it is merged away (they are named after it,
 as search.segment_files' sidecars are). A segment without them is read from
 Whoosh's blocks as before, so an index written by an older version still works;
 `chancery optimize --arrays` saves them for its segments.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from chancery.search import segment_files
+from chancery.search import array_file, segment_files
 from chancery.search.postings import read_postings
 
 FIELDS = ("title", "body")
 # Above one Whoosh block (search.indexer.BLOCK_POSTINGS): a term in fewer documents is
 # read by one zlib call and one unpickling, no slower than from the arrays.
 FREQUENT_DOCS = 1024
-SUFFIX = ".freq1"
-PARTS = ("terms", "ids", "weights")     # the terms file last: written whole, it says the others are
+# 2: one mapped array file. 1 was three .npy files, no longer read: `chancery optimize --arrays`
+# saves the new file for an index that has the old ones, and removes those.
+SUFFIX = ".freq2.arrays"
+OLD_SUFFIXES = tuple(f".freq1-{part}.npy" for part in ("terms", "ids", "weights"))
 
 
 def term_key(fieldname: str, text: str) -> int:
@@ -61,15 +64,10 @@ class Frequent:
 NONE = Frequent(np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
-def _paths(reader) -> dict | None:
-    paths = {part: segment_files.sidecar_path(reader, f"{SUFFIX}-{part}.npy") for part in PARTS}
-    return None if None in paths.values() else paths
-
-
 def save(reader) -> bool:
     """Save a segment's frequent postings beside it; return whether they were saved now."""
-    paths = _paths(reader)
-    if paths is None or paths["terms"].exists() or reader.doc_count_all() < FREQUENT_DOCS:
+    path = segment_files.sidecar_path(reader, SUFFIX)
+    if path is None or path.exists() or reader.doc_count_all() < FREQUENT_DOCS:
         return False
     keys, ids, weights = [], [], []
     for fieldname in FIELDS:
@@ -85,30 +83,31 @@ def save(reader) -> bool:
             weights.append(found_weights)
     keys = np.array(keys, np.uint64)
     order = np.argsort(keys, kind="stable")
-    ends = np.cumsum(np.array([len(part) for part in ids], np.int64)[order]).astype(np.uint64)
-    arrays = {"ids": np.concatenate([ids[i] for i in order]).astype(np.int32) if len(keys) else NONE.ids,
+    arrays = {"keys": keys[order],
+              "ends": np.cumsum(np.array([len(part) for part in ids], np.int64)[order]),
+              "ids": np.concatenate([ids[i] for i in order]).astype(np.int32) if len(keys) else NONE.ids,
               "weights": np.concatenate([weights[i] for i in order]).astype(np.float32) if len(keys)
-              else NONE.weights,
-              "terms": np.column_stack([keys[order], ends])}
-    for part in PARTS:
-        if not segment_files.save_array(paths[part], arrays[part]):
-            return False
+              else NONE.weights}
+    if not segment_files.save_arrays(path, arrays):
+        return False
+    for suffix in OLD_SUFFIXES:         # replaced: the old format's files are no longer read
+        old = segment_files.sidecar_path(reader, suffix)
+        with contextlib.suppress(OSError):
+            old.unlink(missing_ok=True)
     return True
 
 
 def load(reader) -> Frequent:
     """Return a segment's frequent postings, mapped; none when they were not saved or cannot be read."""
-    paths = _paths(reader)
-    if paths is None or not paths["terms"].exists():
+    path = segment_files.sidecar_path(reader, SUFFIX)
+    if path is None or not path.exists():
         return NONE
     try:
-        table = np.load(paths["terms"], allow_pickle=False)
-        ids = np.load(paths["ids"], mmap_mode="r", allow_pickle=False)
-        weights = np.load(paths["weights"], mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError):
+        arrays = array_file.read(path)
+        keys, ends, ids, weights = (arrays[name] for name in ("keys", "ends", "ids", "weights"))
+    except (OSError, ValueError, KeyError):
         return NONE
-    ends = table[:, 1].astype(np.int64) if table.ndim == 2 and table.shape[1] == 2 else None
-    if ends is None or ids.dtype != np.int32 or weights.dtype != np.float32 or len(ids) != len(weights) \
-            or (len(ends) and ends[-1] != len(ids)):
+    if keys.dtype != np.uint64 or ends.dtype != np.int64 or ids.dtype != np.int32 or weights.dtype != np.float32 \
+            or len(keys) != len(ends) or len(ids) != len(weights) or (len(ends) and ends[-1] != len(ids)):
         return NONE                     # not what save writes: read the segment's blocks instead
-    return Frequent(np.ascontiguousarray(table[:, 0]), np.concatenate([[0], ends]), ids, weights)
+    return Frequent(keys, np.concatenate([[0], ends]), ids, weights)

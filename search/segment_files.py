@@ -159,7 +159,12 @@ def save_sidecar(path: Path, ids: IdTable, days, lengths, facet_values, facet_pa
         arrays[f"{facet}_values"] = _strings(facet_values[facet])
         (arrays[f"{facet}_docs"], arrays[f"{facet}_locals"], arrays[f"{facet}_by_value"],
          arrays[f"{facet}_ptr"]) = facet_pairs[facet]
-    _save(path, lambda out: array_file.write(out, arrays))
+    save_arrays(path, arrays)
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> bool:
+    """Save named arrays in one array file beside a segment (whole or not at all); return whether it was saved."""
+    return _save(path, lambda out: array_file.write(out, arrays))
 
 
 def _save(path: Path, write) -> bool:

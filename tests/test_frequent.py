@@ -6,7 +6,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from chancery.cli import cli
-from chancery.search import articles, frequent, indexer, snapshot
+from chancery.search import array_file, articles, frequent, indexer, segment_files, snapshot
 from chancery.search.searcher import SearchRequest, Service
 
 EXTRA = [{"id": f"x{n}", "title": f"Kerry and Lavrov talks, note {n}", "published": "2016-03-25",
@@ -29,6 +29,13 @@ def leaves(index_dir):
     return reader, [leaf for leaf, _ in reader.leaf_readers()]
 
 
+def is_mapped(array) -> bool:
+    """Return whether an array is a view of a file mapped into memory."""
+    while array is not None and not isinstance(array, np.memmap):
+        array = array.base
+    return array is not None
+
+
 def answers(index_dir) -> list[dict]:
     service = Service(index_dir)
     found = []
@@ -45,7 +52,7 @@ def test_a_segments_frequent_terms_are_saved_as_their_postings_and_rare_ones_lef
     checked = 0
     for leaf in segments:
         mapped = frequent.load(leaf)
-        assert isinstance(mapped.ids, np.memmap) and not mapped.ids.flags.writeable
+        assert is_mapped(mapped.ids) and not mapped.ids.flags.writeable
         for fieldname in frequent.FIELDS:
             for text, info in leaf.iter_field(fieldname):
                 text = text.decode("utf-8")
@@ -85,15 +92,18 @@ def test_search_answers_alike_from_the_arrays_and_reads_no_frequent_term_from_wh
 def test_arrays_that_are_not_what_was_saved_are_passed_over(two_segments, damage):
     before = answers(two_segments)
     indexer.Indexer(two_segments).save_segment_arrays()
-    path = sorted(two_segments.glob(f"*{frequent.SUFFIX}-ids.npy"))[0]
+    path = sorted(two_segments.glob(f"*{frequent.SUFFIX}"))[0]
+    arrays = {name: np.array(array) for name, array in array_file.read(path).items()}
     if damage == "garbage":
-        path.write_bytes(b"not an npy file")
-    elif damage == "short ids":
-        np.save(path, np.load(path)[:-1])
-    elif damage == "float ids":
-        np.save(path, np.load(path).astype(np.float32))
+        path.write_bytes(b"not an array file")
     else:
-        path.unlink()
+        if damage == "short ids":
+            arrays["ids"] = arrays["ids"][:-1]
+        elif damage == "float ids":
+            arrays["ids"] = arrays["ids"].astype(np.float32)
+        else:
+            del arrays["ids"]
+        assert segment_files.save_arrays(path, arrays)
     reader, segments = leaves(two_segments)
     assert any(frequent.load(leaf) is frequent.NONE for leaf in segments)
     reader.close()
@@ -104,11 +114,22 @@ def test_a_small_segment_gets_none_and_a_merged_segments_go_with_it(index_dir, m
     indexer.Indexer(index_dir).write([articles.from_record(EXTRA[0])])      # one document
     monkeypatch.setattr(frequent, "FREQUENT_DOCS", 2)
     indexer.Indexer(index_dir).save_segment_arrays()
-    before = sorted(p.name for p in index_dir.glob(f"*{frequent.SUFFIX}-*"))
-    assert len(before) == len(frequent.PARTS)                              # the seeds' segment's alone
+    before = sorted(p.name for p in index_dir.glob(f"*{frequent.SUFFIX}"))
+    assert len(before) == 1                                                 # the seeds' segment's alone
     indexer.Indexer(index_dir).optimize()                                   # one segment, saved anew
-    after = sorted(p.name for p in index_dir.glob(f"*{frequent.SUFFIX}-*"))
-    assert len(after) == len(frequent.PARTS) and not set(before) & set(after)
+    after = sorted(p.name for p in index_dir.glob(f"*{frequent.SUFFIX}"))
+    assert len(after) == 1 and not set(before) & set(after)
+
+
+def test_saving_removes_the_files_of_the_old_format(two_segments):
+    reader, segments = leaves(two_segments)
+    old = [segment_files.sidecar_path(segments[0], suffix) for suffix in frequent.OLD_SUFFIXES]
+    reader.close()
+    for path in old:
+        np.save(path, np.zeros(3, np.int32))
+    assert indexer.Indexer(two_segments).save_segment_arrays() == 2
+    assert not any(path.exists() for path in old)
+    assert len(list(two_segments.glob(f"*{frequent.SUFFIX}"))) == 2
 
 
 def test_optimize_arrays_saves_an_older_index_arrays_without_merging(runner, two_segments):
