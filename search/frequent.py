@@ -11,10 +11,10 @@ the term keys (a 64-bit hash of field and term, sorted) with each term's end. A
 worker maps the file: its pages are the page cache's, shared by the workers, read
 without decoding and never counted in a worker's own memory.
 
-The file goes with its segment when it is merged away (they are named after it,
-as search.segment_files' sidecars are). A segment without them is read from
-Whoosh's blocks as before, so an index written by an older version still works;
-`chancery optimize --arrays` saves them for its segments.
+The file goes with its segment when it is merged away (it is named after it, as
+search.segment_files' sidecars are). A segment without one is read from Whoosh's
+blocks as before, so an index written by an older version still works;
+`chancery optimize --arrays` saves the files for its segments.
 """
 from __future__ import annotations
 
