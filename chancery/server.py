@@ -16,6 +16,10 @@ class Server(BaseApplication):
         # Loaded once here, before gunicorn forks: every worker, a respawned one too, starts
         # with the gazetteers and models (0.5-1 s and ~135 MB each) in pages it shares.
         entities.load()
+        # The workers' modules too (Flask, Whoosh, SciPy: ~0.5 s a worker, on cores both
+        # workers share at start); importing opens no file, so it is safe before the fork.
+        import chancery.api  # noqa: F401
+        import chancery.search.searcher  # noqa: F401
         # Out of the garbage collector's reach: a collection in a worker writes to every
         # object it walks, and each page it writes to becomes that worker's own copy.
         gc.freeze()

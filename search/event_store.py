@@ -70,36 +70,66 @@ def _saved_hashes(leaf, name: str) -> np.ndarray:
     return segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
 
 
-def save_hashes(leaf) -> None:
-    """Save a segment's group hashes beside it unless they are (so a server's first worker reads none)."""
-    for name in GROUPS:
-        _saved_hashes(leaf, name)
+def _order(name: str):
+    def compute(leaf) -> np.ndarray:
+        return np.argsort(_saved_hashes(leaf, name), kind="stable").astype(np.int32)
+    return compute
 
 
-def _segment_hashes(leaf, name: str) -> np.ndarray:
-    """Return a segment's group hash per document (0: none), kept beside the segment once read."""
+def _sorted_by_hash(hashes: np.ndarray, order: np.ndarray) -> bool:
+    """Return whether order lists every document once, by (hash, document): what _order saves."""
+    if order.ndim != 1 or order.dtype.kind not in "iu" or len(order) != len(hashes):
+        return False
+    if not len(order):
+        return True
+    if order.min() < 0 or order.max() >= len(hashes):
+        return False
+    keys = hashes[order]
+    return bool(np.all((keys[1:] > keys[:-1]) | ((keys[1:] == keys[:-1]) & (order[1:] > order[:-1]))))
+
+
+def _hashes_and_order(leaf, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return a segment's group hash per document (0: none) and its documents sorted by hash, saved once."""
+    # Reading a million documents' ids from their column costs seconds in every new
+    # worker; their hashes as an array beside the segment load in milliseconds.
+    hashes = _saved_hashes(leaf, name)
+    # Sorted once per segment, so a version merges sorted runs (3.5x faster than sorting a million).
+    order = segment_files.segment_array(leaf, f"group-{name}-order", _order(name))
+    if not _sorted_by_hash(hashes, order):
+        order = _order(name)(leaf)          # a damaged file: sorted again, not trusted
+    return hashes, order
+
+
+def _segment_hashes(leaf, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return _hashes_and_order of a segment, kept while the segment is searched."""
     key = (leaf.segment().segment_id(), name)
     found = _SEGMENTS.get(key)
     if found is None:
-        # Reading a million documents' ids from their column costs seconds in every new
-        # worker; their hashes as an array beside the segment load in milliseconds.
-        found = _SEGMENTS[key] = _saved_hashes(leaf, name)
+        found = _SEGMENTS[key] = _hashes_and_order(leaf, name)
     return found
+
+
+def save_hashes(leaf) -> None:
+    """Save a segment's group hashes and their order beside it unless they are (a first worker reads none)."""
+    for name in GROUPS:
+        _hashes_and_order(leaf, name)
 
 
 def groups(snap, name: str = "event") -> Groups:
     """Return a snapshot's events (or dup groups), built once per snapshot from per-segment hashes."""
     cache = snap.__dict__.setdefault("_groups", {})
     if name not in cache:
-        parts = [_segment_hashes(leaf, name) for _, _, leaf in snap.segments]
+        parts = [(_segment_hashes(leaf, name), offset) for _, offset, leaf in snap.segments]
         live_keys = {(leaf.segment().segment_id(), n) for _, _, leaf in snap.segments for n in GROUPS}
         for key in [k for k in list(_SEGMENTS) if k not in live_keys]:
             _SEGMENTS.pop(key, None)
-        hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-        live = np.flatnonzero(snap.live & (hashes != 0))
-        # One stable sort by hash gives the groups, their codes and their members in document
-        # order (np.unique and an argsort of its codes took 0.4 s of a worker's first million).
-        order = live[np.argsort(hashes[live], kind="stable")]
+        hashes = np.concatenate([h for (h, _), _ in parts]) if parts else np.zeros(0, np.uint64)
+        # Each segment's live grouped documents in (hash, document) order; one stable sort
+        # merges the runs, so a group's members stay in document order.
+        runs = [order[(h[order] != 0) & snap.live[offset + order]].astype(np.int64) + offset
+                for (h, order), offset in parts]
+        docs = np.concatenate(runs) if runs else np.zeros(0, np.int64)
+        order = docs[np.argsort(hashes[docs], kind="stable")]
         ordered = hashes[order]
         starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(order) \
             else np.zeros(0, np.int64)

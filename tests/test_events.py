@@ -270,6 +270,7 @@ def test_groups_are_found_by_id_and_their_hashes_kept_beside_each_segment(tmp_pa
         assert groups.id(groups.code(event)) == event
     assert groups.code("event-that-is-not-there") is None
     assert len(list(tmp_path.glob("*.group-event.npy"))) == 2
+    assert len(list(tmp_path.glob("*.group-event-order.npy"))) == 2
     # A new process loads the hashes instead of reading every document's id.
     event_store._SEGMENTS.clear()
     monkeypatch.setattr(event_store, "_read_hashes", lambda name: lambda leaf: pytest.fail("read the column again"))
@@ -279,6 +280,26 @@ def test_groups_are_found_by_id_and_their_hashes_kept_beside_each_segment(tmp_pa
     Indexer(tmp_path).optimize()
     assert event_of(tmp_path) == found
     assert len(list(tmp_path.glob("*.group-event.npy"))) == 1
+
+
+@pytest.mark.parametrize("damage", [
+    lambda order: order[::-1],                          # not in hash order
+    lambda order: np.concatenate([order[:1], order[:-1]]),   # a document twice, one missing
+    lambda order: order + len(order),                   # out of range
+    lambda order: order[:-1],                           # short
+    lambda order: order.astype(np.float64),             # not integers
+])
+def test_a_damaged_group_order_file_is_sorted_again(tmp_path, damage):
+    index(tmp_path, ["summit", "summit-copy", "floods", "factory", "summit-later", "summit-november"])
+    found = event_of(tmp_path)
+    expected = event_store.groups(Service(tmp_path).snapshot(), "event")
+    for path in tmp_path.glob("*.group-event-order.npy"):
+        np.save(path, damage(np.load(path)))
+    event_store._SEGMENTS.clear()                       # as in a new process
+    groups = event_store.groups(Service(tmp_path).snapshot(), "event")
+    assert event_of(tmp_path) == found
+    for part in ("hashes", "codes", "order", "ptr"):
+        assert np.array_equal(getattr(groups, part), getattr(expected, part))
 
 
 @pytest.mark.parametrize("group_id", ["event-1", "", "é" * 50, "dup-\x00"])

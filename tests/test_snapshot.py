@@ -358,3 +358,18 @@ def test_cached_positions_take_four_bytes_a_number(tmp_path, monkeypatch):
     assert snap.phrase_docs("body", ["held", "talk"]).tolist() == list(range(5))
     cached = [value for key, value in service._terms.items.items() if "positions" in key]
     assert cached and all(part.dtype == np.int32 for rows in cached for part in rows)
+
+
+@pytest.mark.parametrize("dates, months", [
+    (["2020-05-01", "2020-05-31", "2016-03-24"], {"2016-03": 1, "2020-05": 2}),
+    (["1969-12-31", "1970-01-01", "1950-06-15"], {"1950-06": 1, "1969-12": 1, "1970-01": 1}),   # before 1970
+    (["2000-02-29", "2099-12-31", None], {"2000-02": 1, "2099-12": 1}),                         # one undated
+    ([None, None], {}),
+])
+def test_months_are_numbered_in_order_with_each_documents_month(tmp_path, dates, months):
+    write(tmp_path, [{**DATED, "id": f"m{n}", **({"published": day} if day else {"published": None})}
+                     for n, day in enumerate(dates)])
+    snap = Service(tmp_path).snapshot()
+    assert snap.months == sorted(months)
+    assert {month: int((snap.month_of == i).sum()) for i, month in enumerate(snap.months)} == months
+    assert int((snap.month_of == -1).sum()) == dates.count(None)
