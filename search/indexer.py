@@ -22,7 +22,7 @@ from whoosh.codec import whoosh3
 from whoosh.index import LockError, clean_files
 from whoosh.reading import SegmentReader
 
-from chancery.search import (event_store, events, frequent, person_names, schema, segment_files, snapshot,
+from chancery.search import (event_store, events, person_names, schema, segment_files, snapshot, term_arrays,
                              vocabulary)
 from chancery.search.articles import Article
 from chancery.search.parallel_writer import ParallelWriter
@@ -236,7 +236,7 @@ class Indexer:
         """Save the read path's arrays of the segments that lack them; return how many segments got some.
 
         A bulk import saves its new segments', so a server's first start reads none and
-        maps the frequent terms' postings (search.frequent); `chancery optimize --arrays`
+        maps its term dictionary and frequent terms' postings (search.term_arrays); `chancery optimize --arrays`
         saves those of an index written by an older version.
         """
         saved = 0
@@ -252,7 +252,7 @@ class Indexer:
                     # Read from every document's event and dup ids, a new worker's first
                     # answer waited ~4.6 s a million articles for them.
                     event_store.save_hashes(leaf)
-                saved += frequent.save(leaf) or fresh
+                saved += term_arrays.save(leaf) or fresh
         return saved
 
     def _event_fields(self, article: Article) -> dict:

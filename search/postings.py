@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh import formats
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
@@ -79,8 +80,24 @@ def _blocks(matcher, wanted: np.ndarray | None = None):
         matcher._next_block()
 
 
-def _matcher(reader, fieldname: str, text: str):
+def _extent_matcher(reader, fieldname: str, text: str, extent: tuple[int, int]):
+    """Return the matcher of postings at a known place in a segment's postings file, None when they are not there."""
+    terms = getattr(reader, "_terms", None)
+    postfile = getattr(terms, "_postfile", None)
+    if postfile is None or fieldname not in reader.schema:
+        return None
+    try:
+        return W3LeafMatcher(postfile, extent[0], extent[1], reader.schema[fieldname].format,
+                             term=(fieldname, reader._text_to_bytes(fieldname, text)))
+    except Exception:           # Whoosh raises a bare Exception for a block that is not one
+        return None
+
+
+def _matcher(reader, fieldname: str, text: str, extent: tuple[int, int] | None = None):
     """Return a term's matcher over every document of a segment, deleted ones included; None when absent.
+
+    With extent (where search.term_arrays saw the postings start, and their length),
+    the term is not looked up in Whoosh's dictionary (~50 us).
 
     Whoosh wraps the matcher of a segment with deletions in a FilterMatcher, which
     hides its blocks (every such segment was read a posting at a time) and decodes its
@@ -89,6 +106,10 @@ def _matcher(reader, fieldname: str, text: str):
     instead, after one look-up of the term. Callers mask deleted documents with the
     snapshot's live array.
     """
+    if extent is not None:
+        matcher = _extent_matcher(reader, fieldname, text, extent)
+        if matcher is not None:
+            return matcher
     terms = getattr(reader, "_terms", None)
     if terms is not None and hasattr(terms, "matcher") and fieldname in reader.schema:
         try:
@@ -113,13 +134,14 @@ def _block_ids_weights(matcher):
         matcher._next_block()
 
 
-def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def read_postings(reader, fieldname: str, text: str, extent: tuple[int, int] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Return one segment's (doc ids, weights) for a term, deleted documents included.
 
     Weights are float32: a frequency times a field boost of 1 or 2 is exact in it, and a
     cached posting takes 8 bytes instead of 12.
     """
-    matcher = _matcher(reader, fieldname, text)
+    matcher = _matcher(reader, fieldname, text, extent)
     if matcher is None:
         return np.empty(0, np.int32), np.empty(0, np.float32)
     if _on_disk(matcher) and not matcher._byteids:
@@ -170,14 +192,14 @@ def decode_positions(ids, values) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.asarray(ids, np.int64), counts), total - base
 
 
-def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def read_positions(reader, fieldname: str, text: str, wanted: np.ndarray | None = None,
+                   extent: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return one segment's (doc ids, positions) for a term: one row per occurrence.
 
     With wanted (sorted doc ids), only the rows of those documents, reading only the
     blocks that can hold them: a common word's positions in a few documents.
     """
-    matcher = _matcher(reader, fieldname, text)
+    matcher = _matcher(reader, fieldname, text, extent)
     if matcher is None:
         return _EMPTY
     fmt = reader.schema[fieldname].format

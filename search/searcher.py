@@ -10,6 +10,7 @@ list of checkboxes is.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -156,10 +157,13 @@ class Evaluator:
 
     def _bm25(self, name: str, text: str):
         """Return Whoosh's BM25F of a term (whoosh.scoring.bm25, its own idf, B, K1 and lengths) as a function."""
-        scorer = WEIGHTING.scorer(self.searcher, name, text)
-        k1, b = scorer.K1, scorer.B
-        return lambda weights, lengths: scorer.idf * ((weights * (k1 + 1)) /
-                                                      (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+        # Whoosh's idf and mean length, with the frequency from the segments' saved dictionaries:
+        # WEIGHTING.scorer looked the term up in every segment's, twice (~50 us each).
+        df = int(self.snap.doc_frequencies(name, [text])[0])
+        idf = math.log(self.searcher.doc_count_all() / (df + 1)) + 1
+        avgfl = self.searcher.avg_field_length(name) or 1
+        k1, b = WEIGHTING.K1, WEIGHTING._field_B.get(name, WEIGHTING.B)
+        return lambda weights, lengths: idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
 
     def _term_scores(self, name: str, text: str, docs: np.ndarray) -> np.ndarray:
         """Return a term's scores in some documents (sorted, each holding it)."""
@@ -421,12 +425,11 @@ class Service:
         if len(text.split()) > SUGGEST_WORDS:
             return None
         snap = snap or self.snapshot()
-        reader = snap.searcher.reader()
         words, changed = [], False
         for word in text.split():
             plain = word.isalpha()
             stems = analysis.terms(word) if plain else []
-            known = not stems or any((f, s) in reader for f in TEXT_FIELDS for s in stems)
+            known = not stems or any(snap.doc_frequencies(f, stems).any() for f in TEXT_FIELDS)
             correction = None if known else _correct(snap, fold(word))
             changed = changed or correction is not None
             words.append(correction or (word.lower() if plain else word))

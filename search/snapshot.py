@@ -17,8 +17,7 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
-from chancery.search import frequent as frequent_terms
-from chancery.search import schema, segment_files, vocabulary
+from chancery.search import schema, segment_files, term_arrays, vocabulary
 from chancery.search.postings import (distinct_sorted, in_sorted, intersect_sorted, locate_sorted, read_positions,
                                       read_postings, read_words)
 from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  # noqa: F401 (read by others)
@@ -32,6 +31,9 @@ SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs
 POSITIONS_WHOLE = 4096
 POSITIONS_SHARE = 8
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+ABSENT = term_arrays.Entry(0, None, None)       # a term the segment's saved dictionary does not hold
+NO_POSTINGS = (np.empty(0, np.int32), np.empty(0, np.float32))
+NO_POSITIONS = (np.empty(0, np.int32), np.empty(0, np.int32))
 
 
 class TermCache:
@@ -84,7 +86,7 @@ class SegmentData:
     # facet -> global value number of each local value (FacetTable's numbering, append-only)
     global_values: dict[str, np.ndarray] = field(default_factory=dict)
     by_value: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray]] = field(default_factory=dict)
-    frequent: frequent_terms.Frequent = frequent_terms.NONE     # frequent terms' mapped postings
+    terms: term_arrays.Terms = term_arrays.NONE     # the term dictionary and frequent postings, mapped
 
     @classmethod
     def load(cls, reader, cache: TermCache) -> "SegmentData":
@@ -92,7 +94,7 @@ class SegmentData:
         ids, days, lengths, facet_values, arranged = segment_files.segment_parts(reader)
         facet_pairs = {facet: (docs, local) for facet, (docs, local, _, _) in arranged.items()}
         data = cls(reader.doc_count_all(), ids, days, lengths, facet_values, facet_pairs,
-                   reader.segment().segment_id(), cache, frequent=frequent_terms.load(reader))
+                   reader.segment().segment_id(), cache, terms=term_arrays.load(reader))
         for facet, (_, _, by_value, ptr) in arranged.items():
             lookup = {value: i for i, value in enumerate(facet_values[facet])}
             data.by_value[facet] = (lookup, ptr, by_value)
@@ -117,12 +119,23 @@ class SegmentData:
         local = lookup.get(value)
         return docs[ptr[local]:ptr[local + 1]] if local is not None else docs[:0]
 
-    def term(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def entry(self, fieldname: str, text: str, key: int | None = None) -> term_arrays.Entry | None:
+        """Return a term's entry in the saved dictionary: ABSENT when the segment lacks the term, None
+        when no dictionary was saved."""
+        if not self.terms.known:
+            return None
+        found = self.terms.find(term_arrays.term_key(fieldname, text) if key is None else key)
+        return ABSENT if found is None else found
+
+    def term(self, reader, fieldname: str, text: str, key: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's postings of a term, mapped or cached (deleted documents included)."""
-        found = self.frequent.get(fieldname, text)
-        if found is not None:
-            return found
-        return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text))
+        entry = self.entry(fieldname, text, key)
+        if entry is ABSENT:
+            return NO_POSTINGS
+        if entry is not None and entry.postings is not None:
+            return entry.postings
+        extent = entry.extent if entry is not None else None
+        return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text, extent))
 
     def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -131,17 +144,28 @@ class SegmentData:
         A term's rows are cached whole when it is in few documents, or when wanted
         covers a good share of them; else only the wanted documents' blocks are read.
         """
+        entry = self.entry(fieldname, text)
+        if entry is ABSENT:
+            return NO_POSITIONS
+        extent = entry.extent if entry is not None else None
         if wanted is not None:
             docs = self.term(reader, fieldname, text)[0]
             if len(docs) > POSITIONS_WHOLE and len(wanted) * POSITIONS_SHARE < len(docs):
-                return read_positions(reader, fieldname, text, wanted)
+                return self.read_positions(reader, fieldname, text, wanted)
         # Cached as int32 (8 bytes a row, not 16): at 1M articles a segment's rows of "said" are ~250,000.
         rows = self._cached(("positions", fieldname, text), lambda: tuple(
-            part.astype(np.int32) for part in read_positions(reader, fieldname, text)))
+            part.astype(np.int32) for part in read_positions(reader, fieldname, text, extent=extent)))
         if wanted is None:
             return rows
         kept = in_sorted(rows[0], wanted)
         return rows[0][kept], rows[1][kept]
+
+    def read_positions(self, reader, fieldname: str, text: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the (doc, position) rows of a term in some (sorted) documents, reading only their blocks."""
+        entry = self.entry(fieldname, text)
+        if entry is ABSENT:
+            return NO_POSITIONS
+        return read_positions(reader, fieldname, text, wanted, entry.extent if entry is not None else None)
 
     def words(self, reader) -> dict[str, int]:
         """Return this segment's unstemmed words and document frequencies, cached."""
@@ -397,8 +421,9 @@ class Snapshot:
     def term_parts(self, fieldname: str, text: str):
         """Yield a term's cached postings segment by segment: (the segment's slice of the doc numbers,
         local doc ids, weights), none copied."""
+        key = term_arrays.term_key(fieldname, text)
         for data, offset, leaf in self.segments:
-            local_ids, local_weights = data.term(leaf, fieldname, text)
+            local_ids, local_weights = data.term(leaf, fieldname, text, key)
             if len(local_ids):
                 yield slice(offset, offset + data.size), local_ids, local_weights
 
@@ -410,9 +435,21 @@ class Snapshot:
             first, last = np.searchsorted(docs, [part.start, part.stop])
             local = docs[first:last] - part.start
             if len(local):
-                at, held = locate_sorted(local, ids)
+                # In the ids' own type (local numbers fit it): else numpy copies the ids to compare.
+                at, held = locate_sorted(local.astype(ids.dtype, copy=False), ids)
                 found[first:last] = np.where(held, weights[at], 0.0)
         return found
+
+    def doc_frequencies(self, fieldname: str, texts: list[str]) -> np.ndarray:
+        """Return the number of documents, deleted ones included (as Whoosh counts), that hold each term."""
+        keys = np.fromiter((term_arrays.term_key(fieldname, text) for text in texts), np.uint64, len(texts))
+        total = np.zeros(len(texts), np.int64)
+        for data, _, leaf in self.segments:
+            if data.terms.known:
+                total += data.terms.doc_frequencies(keys)
+            else:
+                total += np.fromiter((leaf.doc_frequency(fieldname, text) for text in texts), np.int64, len(texts))
+        return total
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return a term's postings over the whole index (global doc numbers)."""
@@ -420,5 +457,6 @@ class Snapshot:
         if not parts:
             return np.empty(0, np.int32), np.empty(0, np.float64)
         # Cached as float32 (search.postings); scored in float64, as before.
-        return (np.concatenate([ids + part.start for part, ids, _ in parts]),
+        # Widened first: saved ids may be uint16, and numpy keeps an array's type when adding an int.
+        return (np.concatenate([ids.astype(np.int64) + part.start for part, ids, _ in parts]),
                 np.concatenate([weights for _, _, weights in parts], dtype=np.float64))

@@ -1,0 +1,170 @@
+"""A segment's term dictionary and frequent terms' postings as arrays beside it, mapped by every worker.
+
+Whoosh finds a term in a segment through an on-disk hash table read in Python
+(~50 us a look-up), and keeps its postings in zlib-compressed, pickled blocks that
+carry the positions too. At a million articles in 40 segments a 4-word query looks
+up ~1,000 (segment, field, term) triples for its words, their document frequencies
+and its feedback words, and a common word's postings are hundreds of blocks a
+segment (bench/results/misses-1m.md). So when a large segment is written, one
+array file (search.array_file) is saved beside it, for every title and body term:
+
+- its key (a 64-bit hash of field and term; the keys sorted) and document frequency;
+- where its postings start in Whoosh's postings file, and their length;
+- for a term in at least FREQUENT_DOCS documents, or whose postings Whoosh keeps
+  inside its dictionary entry, the postings themselves: doc ids and weights, each in
+  the narrowest type that holds them exactly (uint16 ids in a segment of up to
+  65,536 documents; a weight is a frequency times a field boost, mostly uint8), so
+  3 bytes a posting instead of 8.
+
+A worker maps the file: its pages are the page cache's, shared by the workers, read
+without decoding and never counted in a worker's own memory. A term not in the
+keys is not in the segment: no Whoosh look-up at all.
+
+The file goes with its segment when it is merged away (it is named after it, as
+search.segment_files' sidecars are). A segment without one is read through Whoosh
+as before, so an index written by an older version still works; `chancery optimize
+--arrays` saves the files for its segments.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from chancery.search import array_file, segment_files
+from chancery.search.postings import read_postings
+
+FIELDS = ("title", "body")
+# A term in fewer documents is read from Whoosh's blocks (one zlib call and one unpickling
+# a segment) and cached. At 64, 85% of a million articles' postings are in the arrays, at
+# 3 bytes each a smaller file than 1024's at 8 (bench/results/misses-1m.md): a 4-word
+# query's feedback words are mostly between the two, in every segment.
+FREQUENT_DOCS = 64
+# terms1: the whole dictionary. freq2 held the frequent terms' postings alone, freq1 the
+# same as three .npy files: neither is read any more, and saving the new file removes them.
+SUFFIX = ".terms1.arrays"
+OLD_SUFFIXES = (".freq2.arrays",) + tuple(f".freq1-{part}.npy" for part in ("terms", "ids", "weights"))
+_TYPES = {"keys": np.uint64, "df": np.int32, "offsets": np.int64, "lengths": np.int64, "ends": np.int64}
+ID_TYPES = (np.uint16, np.int32)
+WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
+
+
+def narrowest(values: np.ndarray, types: tuple) -> np.ndarray:
+    """Return values in the first of some types that holds each of them exactly."""
+    for dtype in types:
+        converted = values.astype(dtype)
+        if np.array_equal(converted, values):
+            return converted
+    raise ValueError(f"no type of {types} holds the values")
+
+
+def term_key(fieldname: str, text: str) -> int:
+    """Return the 64-bit key of a field's term (a collision among a segment's terms is ~1 in 10^11)."""
+    return segment_files.hash64(f"{fieldname}\0{text}".encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One term of a segment: its document frequency, and its postings or where Whoosh keeps them."""
+    df: int
+    postings: tuple[np.ndarray, np.ndarray] | None     # (ids, weights) when saved
+    extent: tuple[int, int] | None                     # (offset, length) in the postings file otherwise
+
+
+@dataclass(frozen=True, eq=False)
+class Terms:
+    """A segment's sorted term keys, with per-term frequencies, extents and saved postings."""
+    keys: np.ndarray
+    df: np.ndarray
+    offsets: np.ndarray
+    lengths: np.ndarray
+    ptr: np.ndarray                     # a term's saved postings: ids[ptr[i]:ptr[i + 1]]
+    ids: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def known(self) -> bool:
+        """Return whether the segment's dictionary was saved (else every term is asked of Whoosh)."""
+        return self is not NONE
+
+    def find(self, key: int) -> Entry | None:
+        """Return a term's entry by its key, None when the segment does not hold it."""
+        at = int(np.searchsorted(self.keys, np.uint64(key)))
+        if at == len(self.keys) or int(self.keys[at]) != key:
+            return None
+        start, end = int(self.ptr[at]), int(self.ptr[at + 1])
+        postings = (self.ids[start:end], self.weights[start:end]) if end > start else None
+        extent = (int(self.offsets[at]), int(self.lengths[at])) if self.offsets[at] >= 0 else None
+        return Entry(int(self.df[at]), postings, extent)
+
+    def doc_frequencies(self, keys: np.ndarray) -> np.ndarray:
+        """Return the document frequencies of some keys (0 for a term the segment does not hold)."""
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, self.df[at], 0).astype(np.int64)
+
+
+NONE = Terms(*(np.zeros(0, _TYPES[name]) for name in ("keys", "df", "offsets", "lengths")),
+             np.zeros(1, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.uint8))
+
+
+def _entries(reader):
+    """Yield (key, df, offset, length, saved postings or None) of a segment's title and body terms."""
+    for fieldname in FIELDS:
+        if fieldname not in reader.schema:
+            continue
+        for text, info in reader.iter_field(fieldname):
+            text = text.decode("utf-8") if isinstance(text, bytes) else text
+            inlined = info.is_inlined()
+            offset, length = (-1, 0) if inlined else info.extent()
+            if isinstance(length, tuple):       # whoosh-ng reads the length back as struct.unpack's tuple
+                (length,) = length
+            saved = inlined or info.doc_frequency() >= FREQUENT_DOCS
+            yield (term_key(fieldname, text), info.doc_frequency(), offset, length,
+                   read_postings(reader, fieldname, text) if saved else None)
+
+
+def save(reader) -> bool:
+    """Save a segment's term arrays beside it; return whether they were saved now."""
+    path = segment_files.sidecar_path(reader, SUFFIX)
+    if path is None or path.exists() or reader.doc_count_all() < FREQUENT_DOCS:
+        return False
+    rows = sorted(_entries(reader), key=lambda row: row[0])
+    empty = (NONE.ids, NONE.weights)
+    saved = [row[4] or empty for row in rows]
+    arrays = {"keys": np.array([row[0] for row in rows], np.uint64),
+              **{name: np.array([row[i] for row in rows], _TYPES[name])
+                 for i, name in ((1, "df"), (2, "offsets"), (3, "lengths"))},
+              "ends": np.cumsum(np.array([len(ids) for ids, _ in saved], np.int64)),
+              "ids": narrowest(np.concatenate([ids for ids, _ in saved] or [empty[0]]), ID_TYPES),
+              "weights": narrowest(np.concatenate([weights for _, weights in saved] or [empty[1]]), WEIGHT_TYPES)}
+    if not segment_files.save_arrays(path, arrays):
+        return False
+    for suffix in OLD_SUFFIXES:         # replaced: the old formats' files are no longer read
+        old = segment_files.sidecar_path(reader, suffix)
+        with contextlib.suppress(OSError):
+            old.unlink(missing_ok=True)
+    return True
+
+
+def load(reader) -> Terms:
+    """Return a segment's term arrays, mapped; none when they were not saved or cannot be read."""
+    path = segment_files.sidecar_path(reader, SUFFIX)
+    if path is None or not path.exists():
+        return NONE
+    try:
+        arrays = array_file.read(path)
+        found = {name: arrays[name] for name in (*_TYPES, "ids", "weights")}
+    except (OSError, ValueError, KeyError):
+        return NONE
+    keys, ends = found["keys"], found["ends"]
+    if any(found[name].dtype != dtype for name, dtype in _TYPES.items()) \
+            or found["ids"].dtype not in ID_TYPES or found["weights"].dtype not in WEIGHT_TYPES \
+            or any(array.ndim != 1 for array in found.values()) \
+            or any(len(found[name]) != len(keys) for name in ("df", "offsets", "lengths", "ends")) \
+            or len(found["ids"]) != len(found["weights"]) or (len(ends) and ends[-1] != len(found["ids"])):
+        return NONE                     # not what save writes: read the segment through Whoosh instead
+    return Terms(keys, found["df"], found["offsets"], found["lengths"], np.concatenate([[0], ends]),
+                 found["ids"], found["weights"])
