@@ -144,14 +144,13 @@ class SegmentData:
         A term's rows are cached whole when it is in few documents, or when wanted
         covers a good share of them; else only the wanted documents' blocks are read.
         """
-        entry = self.entry(fieldname, text)
-        if entry is ABSENT:
-            return NO_POSITIONS
-        extent = entry.extent if entry is not None else None
+        rows, extent = self._saved_rows(fieldname, text, wanted)
+        if rows is not None:
+            return rows
         if wanted is not None:
             docs = self.term(reader, fieldname, text)[0]
             if len(docs) > POSITIONS_WHOLE and len(wanted) * POSITIONS_SHARE < len(docs):
-                return self.read_positions(reader, fieldname, text, wanted)
+                return read_positions(reader, fieldname, text, wanted, extent)
         # Cached as int32 (8 bytes a row, not 16): at 1M articles a segment's rows of "said" are ~250,000.
         rows = self._cached(("positions", fieldname, text), lambda: tuple(
             part.astype(np.int32) for part in read_positions(reader, fieldname, text, extent=extent)))
@@ -162,10 +161,18 @@ class SegmentData:
 
     def read_positions(self, reader, fieldname: str, text: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the (doc, position) rows of a term in some (sorted) documents, reading only their blocks."""
+        rows, extent = self._saved_rows(fieldname, text, wanted)
+        return rows if rows is not None else read_positions(reader, fieldname, text, wanted, extent)
+
+    def _saved_rows(self, fieldname: str, text: str, wanted: np.ndarray | None):
+        """Return (rows, None) when the saved dictionary answers (no such term, or its positions saved);
+        else (None, where Whoosh keeps its postings, if known)."""
         entry = self.entry(fieldname, text)
         if entry is ABSENT:
-            return NO_POSITIONS
-        return read_positions(reader, fieldname, text, wanted, entry.extent if entry is not None else None)
+            return NO_POSITIONS, None
+        if entry is not None and entry.positions is not None:
+            return entry.rows(wanted), None
+        return None, entry.extent if entry is not None else None
 
     def words(self, reader) -> dict[str, int]:
         """Return this segment's unstemmed words and document frequencies, cached."""

@@ -14,7 +14,11 @@ array file (search.array_file) is saved beside it, for every title and body term
   inside its dictionary entry, the postings themselves: doc ids and weights, each in
   the narrowest type that holds them exactly (uint16 ids in a segment of up to
   65,536 documents; a weight is a frequency times a field boost, mostly uint8), so
-  3 bytes a posting instead of 8.
+  3 bytes a posting instead of 8;
+- for a term in at least POSITIONS_DOCS documents, its positions too: a count per
+  posting and the positions, in the narrowest types (mostly 3 bytes a position). A
+  phrase of common words ("foreign minister") read them from Whoosh's blocks,
+  hundreds a segment, and took most of a second at a million articles.
 
 A worker maps the file: its pages are the page cache's, shared by the workers, read
 without decoding and never counted in a worker's own memory. A term not in the
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chancery.search import array_file, segment_files
-from chancery.search.postings import read_postings
+from chancery.search.postings import locate_sorted, read_positions, read_postings
 
 FIELDS = ("title", "body")
 # A term in fewer documents is read from Whoosh's blocks (one zlib call and one unpickling
@@ -45,9 +49,14 @@ FREQUENT_DOCS = 64
 # same as three .npy files: neither is read any more, and saving the new file removes them.
 SUFFIX = ".terms1.arrays"
 OLD_SUFFIXES = (".freq2.arrays",) + tuple(f".freq1-{part}.npy" for part in ("terms", "ids", "weights"))
+# A term in fewer documents has its positions read from Whoosh's blocks (a few a segment).
+POSITIONS_DOCS = 1024
 _TYPES = {"keys": np.uint64, "df": np.int32, "offsets": np.int64, "lengths": np.int64, "ends": np.int64}
+_POSITION_ENDS = ("count_ends", "position_ends")        # per term, like ends: none saved when equal
 ID_TYPES = (np.uint16, np.int32)
 WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
+COUNT_TYPES = (np.uint8, np.uint16, np.int32)
+POSITION_TYPES = (np.uint16, np.int32)
 
 
 def narrowest(values: np.ndarray, types: tuple) -> np.ndarray:
@@ -70,6 +79,22 @@ class Entry:
     df: int
     postings: tuple[np.ndarray, np.ndarray] | None     # (ids, weights) when saved
     extent: tuple[int, int] | None                     # (offset, length) in the postings file otherwise
+    positions: tuple[np.ndarray, np.ndarray] | None = None     # (count per posting, positions) when saved
+
+    def rows(self, wanted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return the saved (doc, position) rows (int32) of the term, or of its wanted (sorted) docs only."""
+        ids, (counts, positions) = self.postings[0], self.positions
+        if wanted is None:
+            return np.repeat(ids.astype(np.int32), counts), positions.astype(np.int32)
+        # Local doc numbers fit the ids' type (chosen by the segment's size): compared without a copy.
+        at, held = locate_sorted(wanted.astype(ids.dtype, copy=False), ids)
+        chosen = at[held]
+        counts = counts.astype(np.int64)
+        starts = (np.cumsum(counts) - counts)[chosen]
+        taken = counts[chosen]
+        # Each chosen posting's run of positions, gathered at once.
+        offsets = np.repeat(starts - (np.cumsum(taken) - taken), taken) + np.arange(int(taken.sum()))
+        return np.repeat(ids[chosen].astype(np.int32), taken), positions[offsets].astype(np.int32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +107,10 @@ class Terms:
     ptr: np.ndarray                     # a term's saved postings: ids[ptr[i]:ptr[i + 1]]
     ids: np.ndarray
     weights: np.ndarray
+    count_ptr: np.ndarray = None        # a term's saved counts: counts[count_ptr[i]:count_ptr[i + 1]]
+    position_ptr: np.ndarray = None     # and positions: positions[position_ptr[i]:position_ptr[i + 1]]
+    counts: np.ndarray = None
+    positions: np.ndarray = None
 
     @property
     def known(self) -> bool:
@@ -96,7 +125,17 @@ class Terms:
         start, end = int(self.ptr[at]), int(self.ptr[at + 1])
         postings = (self.ids[start:end], self.weights[start:end]) if end > start else None
         extent = (int(self.offsets[at]), int(self.lengths[at])) if self.offsets[at] >= 0 else None
-        return Entry(int(self.df[at]), postings, extent)
+        return Entry(int(self.df[at]), postings, extent, self._positions(at, end - start))
+
+    def _positions(self, at: int, postings: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.counts is None or not postings:
+            return None
+        counts = self.counts[int(self.count_ptr[at]):int(self.count_ptr[at + 1])]
+        positions = self.positions[int(self.position_ptr[at]):int(self.position_ptr[at + 1])]
+        # A count a posting, and as many positions as they say: else read from Whoosh's blocks.
+        if len(counts) != postings or int(counts.sum(dtype=np.int64)) != len(positions):
+            return None
+        return counts, positions
 
     def doc_frequencies(self, keys: np.ndarray) -> np.ndarray:
         """Return the document frequencies of some keys (0 for a term the segment does not hold)."""
@@ -110,8 +149,18 @@ NONE = Terms(*(np.zeros(0, _TYPES[name]) for name in ("keys", "df", "offsets", "
              np.zeros(1, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.uint8))
 
 
+def _positions(reader, fieldname: str, text: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a term's (count per posting, positions) in their narrowest types, None unless they match its ids."""
+    docs, positions = read_positions(reader, fieldname, text)
+    counts = np.bincount(np.searchsorted(ids, docs), minlength=len(ids))
+    if len(counts) != len(ids) or not np.array_equal(np.repeat(ids, counts), docs):
+        return None
+    return narrowest(counts, COUNT_TYPES), narrowest(positions, POSITION_TYPES)
+
+
 def _entries(reader):
-    """Yield (key, df, offset, length, saved postings or None) of a segment's title and body terms."""
+    """Yield (key, df, offset, length, saved postings or None, saved positions or None) of a segment's
+    title and body terms."""
     for fieldname in FIELDS:
         if fieldname not in reader.schema:
             continue
@@ -122,8 +171,10 @@ def _entries(reader):
             if isinstance(length, tuple):       # whoosh-ng reads the length back as struct.unpack's tuple
                 (length,) = length
             saved = inlined or info.doc_frequency() >= FREQUENT_DOCS
-            yield (term_key(fieldname, text), info.doc_frequency(), offset, length,
-                   read_postings(reader, fieldname, text) if saved else None)
+            postings = read_postings(reader, fieldname, text) if saved else None
+            positions = _positions(reader, fieldname, text, postings[0]) \
+                if saved and info.doc_frequency() >= POSITIONS_DOCS else None
+            yield term_key(fieldname, text), info.doc_frequency(), offset, length, postings, positions
 
 
 def save(reader) -> bool:
@@ -134,12 +185,21 @@ def save(reader) -> bool:
     rows = sorted(_entries(reader), key=lambda row: row[0])
     empty = (NONE.ids, NONE.weights)
     saved = [row[4] or empty for row in rows]
+    no_positions = (np.zeros(0, np.uint8), np.zeros(0, np.uint16))
+    positions = [row[5] or no_positions for row in rows]
+    # uint16 ids only where every local doc number fits: readers compare theirs in the ids' type.
+    id_types = ID_TYPES if reader.doc_count_all() <= 2**16 else (np.int32,)
     arrays = {"keys": np.array([row[0] for row in rows], np.uint64),
               **{name: np.array([row[i] for row in rows], _TYPES[name])
                  for i, name in ((1, "df"), (2, "offsets"), (3, "lengths"))},
               "ends": np.cumsum(np.array([len(ids) for ids, _ in saved], np.int64)),
-              "ids": narrowest(np.concatenate([ids for ids, _ in saved] or [empty[0]]), ID_TYPES),
-              "weights": narrowest(np.concatenate([weights for _, weights in saved] or [empty[1]]), WEIGHT_TYPES)}
+              "ids": narrowest(np.concatenate([ids for ids, _ in saved] or [empty[0]]), id_types),
+              "weights": narrowest(np.concatenate([weights for _, weights in saved] or [empty[1]]), WEIGHT_TYPES),
+              "count_ends": np.cumsum(np.array([len(counts) for counts, _ in positions], np.int64)),
+              "position_ends": np.cumsum(np.array([len(found) for _, found in positions], np.int64)),
+              "counts": narrowest(np.concatenate([c for c, _ in positions] or [no_positions[0]]), COUNT_TYPES),
+              "positions": narrowest(np.concatenate([p for _, p in positions] or [no_positions[1]]),
+                                     POSITION_TYPES)}
     if not segment_files.save_arrays(path, arrays):
         return False
     for suffix in OLD_SUFFIXES:         # replaced: the old formats' files are no longer read
@@ -166,5 +226,21 @@ def load(reader) -> Terms:
             or any(len(found[name]) != len(keys) for name in ("df", "offsets", "lengths", "ends")) \
             or len(found["ids"]) != len(found["weights"]) or (len(ends) and ends[-1] != len(found["ids"])):
         return NONE                     # not what save writes: read the segment through Whoosh instead
+    if found["ids"].dtype == np.uint16 and reader.doc_count_all() > 2**16:
+        return NONE
     return Terms(keys, found["df"], found["offsets"], found["lengths"], np.concatenate([[0], ends]),
-                 found["ids"], found["weights"])
+                 found["ids"], found["weights"], *_positions_arrays(arrays, len(keys)))
+
+
+def _positions_arrays(arrays: dict, terms: int) -> tuple:
+    """Return (count_ptr, position_ptr, counts, positions) of a loaded file, all None when it has none that fit."""
+    try:
+        ends = [arrays[name] for name in _POSITION_ENDS]
+        counts, positions = arrays["counts"], arrays["positions"]
+    except KeyError:
+        return None, None, None, None       # saved before positions were
+    if any(e.dtype != np.int64 or e.ndim != 1 or len(e) != terms or (terms and np.any(np.diff(e) < 0))
+           for e in ends) or counts.dtype not in COUNT_TYPES or positions.dtype not in POSITION_TYPES \
+            or (terms and (ends[0][-1] != len(counts) or ends[1][-1] != len(positions))):
+        return None, None, None, None
+    return np.concatenate([[0], ends[0]]), np.concatenate([[0], ends[1]]), counts, positions

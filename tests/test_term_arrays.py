@@ -56,6 +56,7 @@ MANY = [{"id": f"m{n}", "title": f"Talks in Geneva, round {n}", "published": "20
 def three_segments(two_segments, monkeypatch):
     """two_segments and a segment of 12 articles where a term in 9 or 10 is read from Whoosh's postings file."""
     indexer.Indexer(two_segments).write([articles.from_record(record) for record in MANY])
+    monkeypatch.setattr(term_arrays, "POSITIONS_DOCS", 2)
     monkeypatch.setattr(term_arrays, "FREQUENT_DOCS", 11)
     indexer.Indexer(two_segments).save_segment_arrays()              # the 12 articles' segment
     monkeypatch.setattr(term_arrays, "FREQUENT_DOCS", 2)
@@ -90,6 +91,78 @@ def test_a_segments_dictionary_is_saved_with_the_frequent_and_inlined_terms_post
     assert checked["saved"] > 50 and checked["extent"] >= 2      # "syria" and "ceasefir" in the body
     reader.close()
     assert indexer.Indexer(three_segments).save_segment_arrays() == 0        # saved once
+
+
+def saved_positions(index_dir):
+    """Yield (leaf, field, term, entry) of every term whose positions were saved."""
+    reader, segments = leaves(index_dir)
+    for leaf in segments:
+        mapped = term_arrays.load(leaf)
+        for fieldname in term_arrays.FIELDS:
+            for text in leaf.lexicon(fieldname):
+                entry = mapped.find(term_arrays.term_key(fieldname, text.decode("utf-8")))
+                if entry.positions is not None:
+                    yield leaf, fieldname, text.decode("utf-8"), entry
+    reader.close()
+
+
+@pytest.mark.parametrize("pick", [
+    lambda docs: None,                                  # every document's
+    lambda docs: docs,
+    lambda docs: docs[:1],
+    lambda docs: docs[1::2],
+    lambda docs: docs[:0],
+    lambda docs: np.array([0, 1, 2, 3, 11]),            # some hold the term, some not
+])
+def test_saved_positions_are_whooshs(three_segments, pick):
+    checked = 0
+    for leaf, fieldname, text, entry in saved_positions(three_segments):
+        docs = np.unique(snapshot.read_positions(leaf, fieldname, text)[0])
+        wanted = pick(docs)
+        expected = snapshot.read_positions(leaf, fieldname, text, wanted)
+        found = entry.rows(wanted)
+        assert found[0].dtype == found[1].dtype == np.int32
+        assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist(), text
+        checked += 1
+    assert checked > 40
+
+
+def test_phrases_and_proximity_read_no_saved_positions_from_whoosh(three_segments, monkeypatch):
+    saved = {(leaf.segment().segment_id(), fieldname, text)
+             for leaf, fieldname, text, _ in saved_positions(three_segments)}
+    for path in three_segments.glob(f"*{term_arrays.SUFFIX}"):
+        path.rename(path.with_suffix(".kept"))
+    before = answers(three_segments)
+    for path in three_segments.glob("*.kept"):
+        path.rename(path.with_suffix(".arrays"))
+    real = snapshot.read_positions
+
+    def read(leaf, fieldname, text, wanted=None, extent=None):
+        assert (leaf.segment().segment_id(), fieldname, text) not in saved, text
+        return real(leaf, fieldname, text, wanted, extent)
+    monkeypatch.setattr(snapshot, "read_positions", read)
+    assert answers(three_segments) == before
+
+
+@pytest.mark.parametrize("damage", ["counts", "no positions", "positions past the end"])
+def test_saved_positions_that_do_not_add_up_are_read_from_whoosh(three_segments, damage):
+    for path in three_segments.glob(f"*{term_arrays.SUFFIX}"):
+        path.rename(path.with_suffix(".kept"))
+    before = answers(three_segments)
+    for path in three_segments.glob("*.kept"):
+        arrays = {name: np.array(array) for name, array in array_file.read(path).items()}
+        if damage == "counts":
+            arrays["counts"][::3] += 1
+        elif damage == "no positions":
+            for name in ("count_ends", "position_ends", "counts", "positions"):
+                del arrays[name]
+        else:
+            arrays["position_ends"][-1] += 5
+        assert segment_files.save_arrays(path.with_suffix(".arrays"), arrays)
+    reader, segments = leaves(three_segments)
+    assert all(term_arrays.load(leaf).known for leaf in segments)
+    reader.close()
+    assert answers(three_segments) == before
 
 
 @pytest.mark.parametrize("values, types, expected", [
