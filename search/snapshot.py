@@ -25,6 +25,7 @@ from chancery.search.segment_files import NO_DATE, SCORED_FIELDS, day_ordinal  #
 SPELLING_FIELDS = ("spell_title", "spell_body")
 DEFAULT_CACHE_MB = 200
 WORD_BYTES = 100                      # rough cost of one cached vocabulary entry
+RECENT_USES = 1024              # terms a cache remembers having been read
 SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs under 1 in 8 documents
 # A term in more documents than this has its positions read for the documents a query
 # needs, unless they are over 1 in POSITIONS_SHARE of its documents; else read and cached whole.
@@ -48,6 +49,17 @@ class TermCache:
         self.items: OrderedDict = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
+        # (kind, field, text) of the terms read lately, whether cached or mapped (search.warming).
+        self.recent: OrderedDict = OrderedDict()
+
+    def used(self, kind: str, fieldname: str, text: str) -> None:
+        """Note that a term's postings or positions were read."""
+        key = (kind, fieldname, text)
+        with self.lock:
+            self.recent[key] = None
+            self.recent.move_to_end(key)
+            if len(self.recent) > RECENT_USES:
+                self.recent.popitem(last=False)
 
     @staticmethod
     def cost(value) -> int:
@@ -119,16 +131,18 @@ class SegmentData:
         local = lookup.get(value)
         return docs[ptr[local]:ptr[local + 1]] if local is not None else docs[:0]
 
-    def entry(self, fieldname: str, text: str, key: int | None = None) -> term_arrays.Entry | None:
+    def entry(self, fieldname: str, text: str, key: int | None = None, positions: bool = False
+              ) -> term_arrays.Entry | None:
         """Return a term's entry in the saved dictionary: ABSENT when the segment lacks the term, None
         when no dictionary was saved."""
         if not self.terms.known:
             return None
-        found = self.terms.find(term_arrays.term_key(fieldname, text) if key is None else key)
+        found = self.terms.find(term_arrays.term_key(fieldname, text) if key is None else key, positions)
         return ABSENT if found is None else found
 
     def term(self, reader, fieldname: str, text: str, key: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's postings of a term, mapped or cached (deleted documents included)."""
+        self.cache.used("postings", fieldname, text)
         entry = self.entry(fieldname, text, key)
         if entry is ABSENT:
             return NO_POSTINGS
@@ -144,6 +158,7 @@ class SegmentData:
         A term's rows are cached whole when it is in few documents, or when wanted
         covers a good share of them; else only the wanted documents' blocks are read.
         """
+        self.cache.used("positions", fieldname, text)
         rows, extent = self._saved_rows(fieldname, text, wanted)
         if rows is not None:
             return rows
@@ -167,7 +182,7 @@ class SegmentData:
     def _saved_rows(self, fieldname: str, text: str, wanted: np.ndarray | None):
         """Return (rows, None) when the saved dictionary answers (no such term, or its positions saved);
         else (None, where Whoosh keeps its postings, if known)."""
-        entry = self.entry(fieldname, text)
+        entry = self.entry(fieldname, text, positions=True)
         if entry is ABSENT:
             return NO_POSITIONS, None
         if entry is not None and entry.positions is not None:
@@ -438,12 +453,16 @@ class Snapshot:
         """Return a term's weights in some documents (sorted), 0 where absent: each segment's
         postings searched, none copied (feedback weighs 20 words in 300 documents)."""
         found = np.zeros(len(docs))
-        for part, ids, weights in self.term_parts(fieldname, text):
-            first, last = np.searchsorted(docs, [part.start, part.stop])
-            local = docs[first:last] - part.start
-            if len(local):
+        key = term_arrays.term_key(fieldname, text)
+        # Each segment's share of the documents, found at once; a segment with none is not asked.
+        bounds = np.searchsorted(docs, [offset for _, offset, _ in self.segments] + [self.size]).tolist()
+        for (data, offset, leaf), first, last in zip(self.segments, bounds, bounds[1:]):
+            if first == last:
+                continue
+            ids, weights = data.term(leaf, fieldname, text, key)
+            if len(ids):
                 # In the ids' own type (local numbers fit it): else numpy copies the ids to compare.
-                at, held = locate_sorted(local.astype(ids.dtype, copy=False), ids)
+                at, held = locate_sorted((docs[first:last] - offset).astype(ids.dtype, copy=False), ids)
                 found[first:last] = np.where(held, weights[at], 0.0)
         return found
 

@@ -1,4 +1,4 @@
-"""A segment's term dictionary and frequent terms' postings as arrays beside it, mapped by every worker.
+"""A segment's term dictionary, postings and common terms' positions as arrays beside it, mapped by every worker.
 
 Whoosh finds a term in a segment through an on-disk hash table read in Python
 (~50 us a look-up), and keeps its postings in zlib-compressed, pickled blocks that
@@ -10,11 +10,11 @@ array file (search.array_file) is saved beside it, for every title and body term
 
 - its key (a 64-bit hash of field and term; the keys sorted) and document frequency;
 - where its postings start in Whoosh's postings file, and their length;
-- for a term in at least FREQUENT_DOCS documents, or whose postings Whoosh keeps
-  inside its dictionary entry, the postings themselves: doc ids and weights, each in
-  the narrowest type that holds them exactly (uint16 ids in a segment of up to
-  65,536 documents; a weight is a frequency times a field boost, mostly uint8), so
-  3 bytes a posting instead of 8;
+- for a term in at least FREQUENT_DOCS documents (by default every term), or whose
+  postings Whoosh keeps inside its dictionary entry, the postings themselves: doc
+  ids and weights, each in the narrowest type that holds them exactly (uint16 ids
+  in a segment of up to 65,536 documents; a weight is a frequency times a field
+  boost, mostly uint8), so 3 bytes a posting instead of 8;
 - for a term in at least POSITIONS_DOCS documents, its positions too: a count per
   posting and the positions, in the narrowest types (mostly 3 bytes a position). A
   phrase of common words ("foreign minister") read them from Whoosh's blocks,
@@ -40,11 +40,12 @@ from chancery.search import array_file, segment_files
 from chancery.search.postings import locate_sorted, read_positions, read_postings
 
 FIELDS = ("title", "body")
-# A term in fewer documents is read from Whoosh's blocks (one zlib call and one unpickling
-# a segment) and cached. At 64, 85% of a million articles' postings are in the arrays, at
-# 3 bytes each a smaller file than 1024's at 8 (bench/results/misses-1m.md): a 4-word
-# query's feedback words are mostly between the two, in every segment.
-FREQUENT_DOCS = 64
+# A term in fewer documents would be read from Whoosh's blocks (one zlib call and one
+# unpickling a segment) and cached. At 1 every term's postings are saved: at 3 bytes a
+# posting, all of a million articles' take 590 MB, 85 MB more than those of terms in 64
+# or more documents, and a 4-word query's 20 feedback words, rare ones included, are
+# weighed in 300 documents of 40 segments without a block read (bench/results/misses-1m.md).
+FREQUENT_DOCS = 1
 # terms1: the whole dictionary. freq2 held the frequent terms' postings alone, freq1 the
 # same as three .npy files: neither is read any more, and saving the new file removes them.
 SUFFIX = ".terms1.arrays"
@@ -117,15 +118,18 @@ class Terms:
         """Return whether the segment's dictionary was saved (else every term is asked of Whoosh)."""
         return self is not NONE
 
-    def find(self, key: int) -> Entry | None:
-        """Return a term's entry by its key, None when the segment does not hold it."""
-        at = int(np.searchsorted(self.keys, np.uint64(key)))
-        if at == len(self.keys) or int(self.keys[at]) != key:
+    def find(self, key: int, positions: bool = False) -> Entry | None:
+        """Return a term's entry by its key (with its positions when asked), None when the segment lacks it."""
+        # Called for each segment of each word and feedback word: kept to the fewest numpy calls.
+        keys = self.keys
+        at = int(keys.searchsorted(np.uint64(key)))
+        if at == len(keys) or int(keys[at]) != key:
             return None
-        start, end = int(self.ptr[at]), int(self.ptr[at + 1])
-        postings = (self.ids[start:end], self.weights[start:end]) if end > start else None
-        extent = (int(self.offsets[at]), int(self.lengths[at])) if self.offsets[at] >= 0 else None
-        return Entry(int(self.df[at]), postings, extent, self._positions(at, end - start))
+        start, end = self.ptr[at:at + 2].tolist()
+        offset = int(self.offsets[at])
+        return Entry(int(self.df[at]), (self.ids[start:end], self.weights[start:end]) if end > start else None,
+                     (offset, int(self.lengths[at])) if offset >= 0 else None,
+                     self._positions(at, end - start) if positions else None)
 
     def _positions(self, at: int, postings: int) -> tuple[np.ndarray, np.ndarray] | None:
         if self.counts is None or not postings:

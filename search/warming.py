@@ -42,16 +42,9 @@ class Ready:
 
 
 def recent_terms(terms: TermCache, limit: int = RECENT_TERMS) -> list[tuple[str, str, str]]:
-    """Return the (kind, field, text) of the most recently used cached terms, newest first."""
+    """Return the (kind, field, text) of the most recently read terms, newest first."""
     with terms.lock:
-        keys = list(reversed(terms.items))
-    found: dict[tuple, None] = {}
-    for key in keys:
-        if len(key) == 4 and key[1] in ("postings", "positions"):
-            found.setdefault(key[1:], None)
-            if len(found) >= limit:
-                break
-    return list(found)
+        return list(reversed(terms.recent))[:limit]
 
 
 def warm_terms(snap: Snapshot, known: set, recent: list[tuple[str, str, str]]) -> int:
