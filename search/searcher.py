@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 from chancery.search import analysis, entities, event_store, indexer, ranking, schema, warming
 from chancery.search.snippets import snippet
 from chancery.search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
-from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
+from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Selection, Snapshot, TermCache
 
 LOG = logging.getLogger("chancery")
 SORTS = ("relevance", "newest", "oldest")
@@ -381,14 +381,18 @@ class Service:
     def _facets(self, snap: Snapshot, base: np.ndarray, result: np.ndarray, facet_masks: dict,
                 filters: dict, request: SearchRequest) -> dict:
         facets = {}
+        chosen: dict = {}           # facets counted over the same documents share one Selection
         for facet in schema.FACETS:
-            mask = base.copy()
-            for other, other_mask in facet_masks.items():
-                # A facet in "or" mode ignores its own selection when counted.
-                if other != facet or request.ops.get(facet, "and") != "or":
-                    mask &= other_mask
-            facets[facet] = self._buckets(snap, facet, mask, filters.get(facet, []), request.facet_size,
-                                          request.count)
+            # A facet in "or" mode ignores its own selection when counted.
+            ignored = facet if facet in facet_masks and request.ops.get(facet, "and") == "or" else None
+            if ignored not in chosen:
+                mask = base.copy()
+                for other, other_mask in facet_masks.items():
+                    if other != ignored:
+                        mask &= other_mask
+                chosen[ignored] = Selection(mask, snap.live)
+            facets[facet] = self._buckets(snap, facet, chosen[ignored], filters.get(facet, []),
+                                          request.facet_size, request.count)
         dated = result & (snap.month_of >= 0)
         if request.count == "events":
             docs = np.flatnonzero(dated)
@@ -400,14 +404,14 @@ class Service:
                                for month, count in zip(snap.months, months) if count]
         return facets
 
-    def _buckets(self, snap: Snapshot, facet: str, mask: np.ndarray, selected: list[str], size: int,
+    def _buckets(self, snap: Snapshot, facet: str, chosen: Selection, selected: list[str], size: int,
                  count: str = "articles") -> list[dict]:
         index = snap.facets[facet]
         if count == "events":
-            counts = event_store.distinct_counts(index.pair_doc, index.pair_value, len(index.values), mask,
+            counts = event_store.distinct_counts(index.pair_doc, index.pair_value, len(index.values), chosen.mask,
                                                  event_store.groups(snap).codes)
         else:
-            counts = index.counts(mask)
+            counts = index.counts(chosen)
         chosen = index.top(counts, size)
         chosen += [index.lookup[v] for v in selected if v in index.lookup and index.lookup[v] not in chosen]
         buckets = [{"value": index.values[i], "count": int(counts[i]), "selected": index.values[i] in selected}
