@@ -139,7 +139,7 @@ def explain_command(doc_id, **options):
 @setting_option("lock_timeout")
 @click.option("--arrays", is_flag=True,
               help="Only save the read arrays that segments lack (an index written by an older version: "
-                   "frequent terms' postings, sorted facets), without merging.")
+                   "term arrays, sorted facets), without merging.")
 def optimize_command(arrays, **options):
     """Merge the index into one segment and drop deleted documents."""
     config = load_settings(options)
