@@ -114,15 +114,16 @@ def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, floa
     return mask, scores, weight
 
 
-def bm25f_of(snap, stem: str, params: Params, docs: np.ndarray) -> np.ndarray:
-    """Return the BM25F scores of one stem for some documents (sorted), reading only their postings."""
+def bm25f_of(snap, stems: list[str], params: Params, docs: np.ndarray) -> np.ndarray:
+    """Return the BM25F scores of some stems in some documents (sorted), a row a stem, reading only their postings."""
     stats = _stats(snap)
-    tf = np.zeros(len(docs))
+    tf = np.zeros((len(stems), len(docs)))
     for field, weight, b, boost in _field_params(params):
-        tf += _normalised(snap.term_at(field, stem, docs), stats["lengths"][field][docs], stats, field, weight, b,
+        tf += _normalised(snap.terms_at(field, stems, docs), stats["lengths"][field][docs], stats, field, weight, b,
                           boost)
-    weight = _df_idf(snap, stem, stats)
-    return weight * tf * (params.k1 + 1.0) / (tf + params.k1)
+    idfs = _df_idfs(snap, stems, stats)
+    weights = np.array([idfs[stem] for stem in stems])[:, None]
+    return weights * tf * (params.k1 + 1.0) / (tf + params.k1)
 
 
 def _df_cache(snap) -> dict:
@@ -278,8 +279,8 @@ def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, para
     mixed = scores * (1.0 - params.feedback) / original
     # The expansion reorders the best RERANK_DOCS, where the pages people read are.
     candidates = np.sort(_top(mask, scores, RERANK_DOCS))
-    for stem in chosen:
-        mixed[candidates] += params.feedback * model[stem] / total * bm25f_of(snap, stem, params, candidates)
+    shares = np.array([params.feedback * model[stem] / total for stem in chosen])
+    mixed[candidates] += shares @ bm25f_of(snap, chosen, params, candidates)
     # The expansion reorders what the query matched; it adds no match (a measured wash on
     # the dev collections, and a query's total stays the articles holding its words).
     return mask, np.where(mask, mixed, 0.0)

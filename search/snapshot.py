@@ -152,6 +152,25 @@ class SegmentData:
         extent = entry.extent if entry is not None else None
         return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text, extent))
 
+    def postings_of(self, reader, fieldname: str, texts: list[str], keys: list[int]):
+        """Yield (row, postings) of the terms this segment holds, looked up in its dictionary at once."""
+        if not self.terms.known:
+            for row, (text, key) in enumerate(zip(texts, keys)):
+                postings = self.term(reader, fieldname, text, key)
+                if len(postings[0]):
+                    yield row, postings
+            return
+        saved = self.terms
+        wanted = np.array(keys, np.uint64)
+        at = np.minimum(saved.keys.searchsorted(wanted), max(len(saved.keys) - 1, 0))
+        held = (saved.keys[at] == wanted) if len(saved.keys) else np.zeros(len(keys), bool)
+        for row in np.flatnonzero(held).tolist():
+            self.cache.used("postings", fieldname, texts[row])
+            start, end = saved.ptr[at[row]:at[row] + 2].tolist()
+            # Postings not saved (a file with a threshold) are read by the term's saved place.
+            yield row, (saved.ids[start:end], saved.weights[start:end]) if end > start \
+                else self.term(reader, fieldname, texts[row], keys[row])
+
     def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's (doc, position) rows of a term, or of its wanted (sorted) docs.
@@ -160,9 +179,10 @@ class SegmentData:
         covers a good share of them; else only the wanted documents' blocks are read.
         """
         self.cache.used("positions", fieldname, text)
-        rows, extent = self._saved_rows(fieldname, text, wanted)
+        rows, entry = self._saved_rows(fieldname, text, wanted)
         if rows is not None:
             return rows
+        extent = entry.extent if entry is not None else None
         if wanted is not None:
             docs = self.term(reader, fieldname, text)[0]
             if len(docs) > POSITIONS_WHOLE and len(wanted) * POSITIONS_SHARE < len(docs):
@@ -177,18 +197,27 @@ class SegmentData:
 
     def read_positions(self, reader, fieldname: str, text: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the (doc, position) rows of a term in some (sorted) documents, reading only their blocks."""
-        rows, extent = self._saved_rows(fieldname, text, wanted)
-        return rows if rows is not None else read_positions(reader, fieldname, text, wanted, extent)
+        rows, entry = self._saved_rows(fieldname, text, wanted)
+        if rows is not None:
+            return rows
+        if entry is not None and entry.postings is not None:
+            # Only the documents that hold the term: proximity's top documents often lack a
+            # rare query word, and the block that would hold one was decoded for nothing.
+            ids = entry.postings[0]
+            wanted = wanted[in_sorted(wanted.astype(ids.dtype, copy=False), ids)]
+            if not len(wanted):
+                return NO_POSITIONS
+        return read_positions(reader, fieldname, text, wanted, entry.extent if entry is not None else None)
 
     def _saved_rows(self, fieldname: str, text: str, wanted: np.ndarray | None):
         """Return (rows, None) when the saved dictionary answers (no such term, or its positions saved);
-        else (None, where Whoosh keeps its postings, if known)."""
+        else (None, the term's entry: None when no dictionary was saved)."""
         entry = self.entry(fieldname, text, positions=True)
         if entry is ABSENT:
             return NO_POSITIONS, None
         if entry is not None and entry.positions is not None:
             return entry.rows(wanted), None
-        return None, entry.extent if entry is not None else None
+        return None, entry
 
     def words(self, reader) -> dict[str, int]:
         """Return this segment's unstemmed words and document frequencies, cached."""
@@ -472,20 +501,24 @@ class Snapshot:
                 yield slice(offset, offset + data.size), local_ids, local_weights
 
     def term_at(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
-        """Return a term's weights in some documents (sorted), 0 where absent: each segment's
-        postings searched, none copied (feedback weighs 20 words in 300 documents)."""
-        found = np.zeros(len(docs))
-        key = term_arrays.term_key(fieldname, text)
+        """Return a term's weights in some documents (sorted), 0 where absent."""
+        return self.terms_at(fieldname, [text], docs)[0]
+
+    def terms_at(self, fieldname: str, texts: list[str], docs: np.ndarray) -> np.ndarray:
+        """Return several terms' weights in some documents (sorted), a row a term, 0 where absent: each
+        segment's postings searched, none copied (feedback weighs 20 words in 300 documents)."""
+        found = np.zeros((len(texts), len(docs)))
+        keys = [term_arrays.term_key(fieldname, text) for text in texts]
         # Each segment's share of the documents, found at once; a segment with none is not asked.
         bounds = np.searchsorted(docs, [offset for _, offset, _ in self.segments] + [self.size]).tolist()
         for (data, offset, leaf), first, last in zip(self.segments, bounds, bounds[1:]):
             if first == last:
                 continue
-            ids, weights = data.term(leaf, fieldname, text, key)
-            if len(ids):
+            local = docs[first:last] - offset
+            for row, (ids, weights) in data.postings_of(leaf, fieldname, texts, keys):
                 # In the ids' own type (local numbers fit it): else numpy copies the ids to compare.
-                at, held = locate_sorted((docs[first:last] - offset).astype(ids.dtype, copy=False), ids)
-                found[first:last] = np.where(held, weights[at], 0.0)
+                at, held = locate_sorted(local.astype(ids.dtype, copy=False), ids)
+                found[row, first:last] = np.where(held, weights[at], 0.0)
         return found
 
     def doc_frequencies(self, fieldname: str, texts: list[str]) -> np.ndarray:

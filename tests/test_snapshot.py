@@ -373,3 +373,22 @@ def test_months_are_numbered_in_order_with_each_documents_month(tmp_path, dates,
     assert snap.months == sorted(months)
     assert {month: int((snap.month_of == i).sum()) for i, month in enumerate(snap.months)} == months
     assert int((snap.month_of == -1).sum()) == dates.count(None)
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["term-arrays", "whoosh"])
+def test_several_terms_weights_are_each_terms_own(tmp_path, saved):
+    from chancery.search import term_arrays
+    write(tmp_path, FIRST, SECOND)
+    if saved:
+        indexer.Indexer(tmp_path).save_segment_arrays()
+    snap = Service(tmp_path).snapshot()
+    assert all(data.terms.known is saved for data, _, _ in snap.segments)
+    assert term_arrays.FREQUENT_DOCS == 1                # every term's postings in the arrays
+    words = ["talk", "absent", "lavrov", "sochi", "talk"]
+    for docs in (np.arange(snap.size), np.array([0, snap.size - 1]), np.zeros(0, np.int64)):
+        rows = snap.terms_at("body", words, docs)
+        assert rows.shape == (len(words), len(docs))
+        for row, word in zip(rows, words):
+            ids, weights = snap.term("body", word)
+            expected = dict(zip(ids.tolist(), weights.tolist()))
+            assert row.tolist() == [expected.get(doc, 0.0) for doc in docs.tolist()], word
