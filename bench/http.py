@@ -73,13 +73,21 @@ def worker_memory_mb(server: subprocess.Popen) -> dict:
             "anonymous": round(max(_anonymous_mb(w) for w in workers), 1)}
 
 
-def first_answer(index_dir: Path, workers: int, query: str) -> tuple:
-    """Start the server; return it, its address and the seconds until its first search answered."""
+def first_answer(index_dir: Path, workers: int, query: str, phases: dict | None = None) -> tuple:
+    """Start the server; return it, its address and the seconds until its first search answered.
+
+    phases, when given, gets the seconds until the server first answered its health check
+    (a worker has prepared the index) and those the first search took after it.
+    """
     started = time.perf_counter()
     server, base = launch(index_dir, workers, cwd=common.ROOT)
+    healthy = time.perf_counter()
     with urllib.request.urlopen(f"{base}/api/search?q={urllib.parse.quote(query)}", timeout=120) as response:
         response.read()
-    return server, base, round(time.perf_counter() - started, 2)
+    done = time.perf_counter()
+    if phases is not None:
+        phases.update(until_health_s=round(healthy - started, 2), first_search_s=round(done - healthy, 2))
+    return server, base, round(done - started, 2)
 
 
 def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
@@ -89,7 +97,9 @@ def run(count: int, seconds: int, workers: int, out: Path = common.OUT) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         queries = Path(folder) / "queries.json"
         queries.write_text(json.dumps(cases))
-        server, base, figures["first_answer_s"] = first_answer(paths["chancery"], workers, cases[0]["q"])
+        figures["first_answer_phases"] = {}
+        server, base, figures["first_answer_s"] = first_answer(paths["chancery"], workers, cases[0]["q"],
+                                                               figures["first_answer_phases"])
         try:
             for users in LEVELS:
                 figures["levels"][str(users)] = load(base, users, seconds, queries, Path(folder))

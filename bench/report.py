@@ -136,7 +136,10 @@ def render(results_dir: Path) -> str:
                 lines.append(f"| {users} | {r['requests']} | {r['errors']} | {r['req_per_s']} | {r['p50']} | "
                              f"{r['p95']} | {r['p99']} |")
             if "first_answer_s" in f:
-                lines += ["", f"From the server's start to its first search answered: {f['first_answer_s']} s."]
+                phases = f.get("first_answer_phases") or {}
+                detail = (f" ({phases['until_health_s']} s until it answered its health check, a worker's version"
+                          f" prepared; {phases['first_search_s']} s for the search)") if phases else ""
+                lines += ["", f"From the server's start to its first search answered: {f['first_answer_s']} s{detail}."]
             memory = f.get("worker_memory_mb")
             if isinstance(memory, dict):
                 lines += ["", f"Largest serving worker after the run: {memory['anonymous']} MB of its own memory "
