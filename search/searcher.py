@@ -26,7 +26,8 @@ from whoosh.scoring import BM25F
 from chancery.search import analysis, entities, event_store, indexer, ranking, schema, warming
 from chancery.search.snippets import snippet
 from chancery.search.query import TEXT_FIELDS, QueryError, Word, fold, parse, resolve_facet_value, text_terms
-from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Selection, Snapshot, TermCache
+from chancery.search.facets import Selection
+from chancery.search.snapshot import DEFAULT_CACHE_MB, NO_DATE, Snapshot, TermCache
 
 LOG = logging.getLogger("chancery")
 SORTS = ("relevance", "newest", "oldest")

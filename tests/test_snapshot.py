@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from chancery.search import array_file, articles, indexer, segment_files, snapshot
+from chancery.search import array_file, articles, facets, indexer, segment_files, snapshot
 from chancery.search.searcher import SearchRequest, Service
 from chancery.search.snapshot import NO_DATE, day_ordinal
 
@@ -241,7 +241,7 @@ def test_a_facet_counts_the_live_documents_of_a_mask_however_it_counts(tmp_path,
           [note(n, "Sergey Lavrov" if n % 2 else "John Kerry", "Geneva") for n in range(7, 40)])
     indexer.Indexer(tmp_path).delete(["n3", "n8", "n9"])
     snap = Service(tmp_path).snapshot()
-    monkeypatch.setattr(snapshot, "SPARSE_SHARE", sparse_share)
+    monkeypatch.setattr(facets, "SPARSE_SHARE", sparse_share)
     mask = np.random.default_rng(7).random(snap.size) < share
     assert not snap.live.all()
     for facet, index in snap.facets.items():
