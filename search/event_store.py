@@ -70,10 +70,9 @@ def _saved_hashes(leaf, name: str) -> np.ndarray:
     return segment_files.segment_array(leaf, f"group-{name}", _read_hashes(name))
 
 
-def _order(name: str):
-    def compute(leaf) -> np.ndarray:
-        return np.argsort(_saved_hashes(leaf, name), kind="stable").astype(np.int32)
-    return compute
+def _order(hashes: np.ndarray) -> np.ndarray:
+    """Return a segment's documents sorted by group hash (stable: by document within a hash)."""
+    return np.argsort(hashes, kind="stable").astype(np.int32)
 
 
 def _sorted_by_hash(hashes: np.ndarray, order: np.ndarray) -> bool:
@@ -94,9 +93,9 @@ def _hashes_and_order(leaf, name: str) -> tuple[np.ndarray, np.ndarray]:
     # worker; their hashes as an array beside the segment load in milliseconds.
     hashes = _saved_hashes(leaf, name)
     # Sorted once per segment, so a version merges sorted runs (3.5x faster than sorting a million).
-    order = segment_files.segment_array(leaf, f"group-{name}-order", _order(name))
+    order = segment_files.segment_array(leaf, f"group-{name}-order", lambda _: _order(hashes))
     if not _sorted_by_hash(hashes, order):
-        order = _order(name)(leaf)          # a damaged file: sorted again, not trusted
+        order = _order(hashes)              # a damaged file: sorted again, not trusted
     return hashes, order
 
 

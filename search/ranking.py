@@ -225,11 +225,6 @@ def _df_idfs(snap, stems: list[str], stats: dict) -> dict[str, float]:
     return {stem: idf(stats["n"], cache[stem]) if cache[stem] else 0.0 for stem in stems}
 
 
-def _df_idf(snap, stem: str, stats: dict) -> float:
-    """Return a stem's idf (see _df_idfs)."""
-    return _df_idfs(snap, [stem], stats)[stem]
-
-
 def _entities(snap, text: str, mask: np.ndarray, scores: np.ndarray, params: Params):
     """Match and boost the articles whose person or country facet holds an entity the query names."""
     text = text[:ENTITY_CHARS]

@@ -157,16 +157,11 @@ class SegmentData:
                 if len(postings[0]):
                     yield row, postings
             return
-        saved = self.terms
-        wanted = np.array(keys, np.uint64)
-        at = np.minimum(saved.keys.searchsorted(wanted), max(len(saved.keys) - 1, 0))
-        held = (saved.keys[at] == wanted) if len(saved.keys) else np.zeros(len(keys), bool)
+        at, held = self.terms.locate(np.array(keys, np.uint64))
         for row in np.flatnonzero(held).tolist():
             self.cache.used("postings", fieldname, texts[row])
-            start, end = saved.ptr[at[row]:at[row] + 2].tolist()
             # Postings not saved (a file with a threshold) are read by the term's saved place.
-            yield row, (saved.ids[start:end], saved.weights[start:end]) if end > start \
-                else self.term(reader, fieldname, texts[row], keys[row])
+            yield row, self.terms.postings(int(at[row])) or self.term(reader, fieldname, texts[row], keys[row])
 
     def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:

@@ -125,14 +125,24 @@ class Terms:
         at = int(keys.searchsorted(np.uint64(key)))
         if at == len(keys) or int(keys[at]) != key:
             return None
-        start, end = self.ptr[at:at + 2].tolist()
+        postings = self.postings(at)
         offset = int(self.offsets[at])
-        return Entry(int(self.df[at]), (self.ids[start:end], self.weights[start:end]) if end > start else None,
-                     (offset, int(self.lengths[at])) if offset >= 0 else None,
-                     self._positions(at, end - start) if positions else None)
+        return Entry(int(self.df[at]), postings, (offset, int(self.lengths[at])) if offset >= 0 else None,
+                     self._positions(at, len(postings[0])) if positions and postings else None)
+
+    def locate(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return where some keys are among the segment's terms, and whether they are there."""
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
+        return locate_sorted(keys, self.keys)
+
+    def postings(self, at: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return the saved (ids, weights) of the term at a place in the keys, None when not saved."""
+        start, end = self.ptr[at:at + 2].tolist()
+        return (self.ids[start:end], self.weights[start:end]) if end > start else None
 
     def _positions(self, at: int, postings: int) -> tuple[np.ndarray, np.ndarray] | None:
-        if self.counts is None or not postings:
+        if self.counts is None:
             return None
         counts = self.counts[int(self.count_ptr[at]):int(self.count_ptr[at + 1])]
         positions = self.positions[int(self.position_ptr[at]):int(self.position_ptr[at + 1])]
@@ -143,10 +153,8 @@ class Terms:
 
     def doc_frequencies(self, keys: np.ndarray) -> np.ndarray:
         """Return the document frequencies of some keys (0 for a term the segment does not hold)."""
-        if not len(self.keys):
-            return np.zeros(len(keys), np.int64)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return np.where(self.keys[at] == keys, self.df[at], 0).astype(np.int64)
+        at, held = self.locate(keys)
+        return np.where(held, self.df[at] if len(self.df) else 0, 0).astype(np.int64)
 
 
 NONE = Terms(*(np.zeros(0, _TYPES[name]) for name in ("keys", "df", "offsets", "lengths")),
