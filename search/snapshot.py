@@ -141,6 +141,18 @@ class SegmentData:
     def term(self, reader, fieldname: str, text: str, key: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return this segment's postings of a term, mapped or cached (deleted documents included)."""
         self.cache.used("postings", fieldname, text)
+        return self.postings(reader, fieldname, text, term_arrays.term_key(fieldname, text) if key is None else key)
+
+    def postings(self, reader, fieldname: str, text: str, key: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return this segment's postings of a term by its key, without noting the use (the caller does)."""
+        if self.terms.known:
+            # The common case in the fewest numpy calls: a word's look-up runs in every segment.
+            at = self.terms.place(key)
+            if at < 0:
+                return NO_POSTINGS
+            saved = self.terms.postings(at)
+            if saved is not None:
+                return saved
         entry = self.entry(fieldname, text, key)
         if entry is ABSENT:
             return NO_POSTINGS
@@ -149,19 +161,23 @@ class SegmentData:
         extent = entry.extent if entry is not None else None
         return self._cached(("postings", fieldname, text), lambda: read_postings(reader, fieldname, text, extent))
 
-    def postings_of(self, reader, fieldname: str, texts: list[str], keys: list[int]):
-        """Yield (row, postings) of the terms this segment holds, looked up in its dictionary at once."""
-        if not self.terms.known:
-            for row, (text, key) in enumerate(zip(texts, keys)):
-                postings = self.term(reader, fieldname, text, key)
-                if len(postings[0]):
-                    yield row, postings
-            return
-        at, held = self.terms.locate(np.array(keys, np.uint64))
-        for row in np.flatnonzero(held).tolist():
-            self.cache.used("postings", fieldname, texts[row])
+    def weights_at(self, reader, fieldname: str, texts: list[str], keys: list[int], local: np.ndarray) -> np.ndarray:
+        """Return some terms' weights in some local documents (sorted), a row a term, 0 where absent."""
+        found = np.zeros((len(texts), len(local)))
+        rows = range(len(texts))
+        if self.terms.known:
+            at, held = self.terms.locate(np.array(keys, np.uint64))
+            saved = held & (self.terms.ptr[at + 1] > self.terms.ptr[at])
+            found[saved] = self.terms.weights_at(at[saved], local.astype(self.terms.ids.dtype, copy=False))
             # Postings not saved (a file with a threshold) are read by the term's saved place.
-            yield row, self.terms.postings(int(at[row])) or self.term(reader, fieldname, texts[row], keys[row])
+            rows = np.flatnonzero(held & ~saved).tolist()
+        for row in rows:
+            ids, weights = self.term(reader, fieldname, texts[row], keys[row])
+            if len(ids):
+                # In the ids' own type (local numbers fit it): else numpy copies the ids to compare.
+                at, held = locate_sorted(local.astype(ids.dtype, copy=False), ids)
+                found[row] = np.where(held, weights[at], 0.0)
+        return found
 
     def positions(self, reader, fieldname: str, text: str, wanted: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +264,7 @@ class Snapshot:
 
     def __init__(self, searcher, cache: dict, terms: TermCache, tables: dict | None = None):
         self.searcher = searcher
+        self.term_cache = terms
         self.version = None
         reader = searcher.reader()
         # A segment's arrays never change: a later version only adds deletions, which
@@ -318,11 +335,15 @@ class Snapshot:
     def phrase_docs(self, fieldname: str, words: list[str]) -> np.ndarray:
         """Return the documents where the words stand next to each other, in order."""
         found = []
+        word_keys = {word: term_arrays.term_key(fieldname, word) for word in words}
+        for word in word_keys:
+            self.term_cache.used("postings", fieldname, word)
         for data, offset, leaf in self.segments:
             # The documents holding every word first, rarest word first: a common word's
             # positions are then read in those documents alone (at 1M articles, every
             # position of "said" was read and sorted again for each phrase with it).
-            postings = sorted((data.term(leaf, fieldname, word)[0] for word in set(words)), key=len)
+            postings = sorted((data.postings(leaf, fieldname, word, key)[0] for word, key in word_keys.items()),
+                              key=len)
             candidates = postings[0]
             for docs in postings[1:]:
                 if not len(candidates):
@@ -360,13 +381,14 @@ class Snapshot:
         return self._vocabulary
 
     def term_parts(self, fieldname: str, text: str):
-        """Yield a term's cached postings segment by segment: (the segment's slice of the doc numbers,
-        local doc ids, weights), none copied."""
+        """Yield a term's postings segment by segment: (the segment's first doc number, local doc ids,
+        weights), none copied."""
         key = term_arrays.term_key(fieldname, text)
+        self.term_cache.used("postings", fieldname, text)
         for data, offset, leaf in self.segments:
-            local_ids, local_weights = data.term(leaf, fieldname, text, key)
+            local_ids, local_weights = data.postings(leaf, fieldname, text, key)
             if len(local_ids):
-                yield slice(offset, offset + data.size), local_ids, local_weights
+                yield offset, local_ids, local_weights
 
     def term_at(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
         """Return a term's weights in some documents (sorted), 0 where absent."""
@@ -380,13 +402,10 @@ class Snapshot:
         # Each segment's share of the documents, found at once; a segment with none is not asked.
         bounds = np.searchsorted(docs, [offset for _, offset, _ in self.segments] + [self.size]).tolist()
         for (data, offset, leaf), first, last in zip(self.segments, bounds, bounds[1:]):
-            if first == last:
-                continue
-            local = docs[first:last] - offset
-            for row, (ids, weights) in data.postings_of(leaf, fieldname, texts, keys):
-                # In the ids' own type (local numbers fit it): else numpy copies the ids to compare.
-                at, held = locate_sorted(local.astype(ids.dtype, copy=False), ids)
-                found[row, first:last] = np.where(held, weights[at], 0.0)
+            if first < last:
+                found[:, first:last] = data.weights_at(leaf, fieldname, texts, keys, docs[first:last] - offset)
+        for row in np.flatnonzero(found.any(axis=1)).tolist():     # for warming a new version
+            self.term_cache.used("postings", fieldname, texts[row])
         return found
 
     def doc_frequencies(self, fieldname: str, texts: list[str]) -> np.ndarray:
@@ -401,11 +420,13 @@ class Snapshot:
         return total
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return a term's postings over the whole index (global doc numbers)."""
+        """Return a term's postings over the whole index (global doc numbers; weights as float64)."""
         parts = list(self.term_parts(fieldname, text))
         if not parts:
-            return np.empty(0, np.int32), np.empty(0, np.float64)
-        # Cached as float32 (search.postings); scored in float64, as before.
-        # Widened first: saved ids may be uint16, and numpy keeps an array's type when adding an int.
-        return (np.concatenate([ids.astype(np.int64) + part.start for part, ids, _ in parts]),
-                np.concatenate([weights for _, _, weights in parts], dtype=np.float64))
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        # Joined first and shifted to global numbers at once: a word's postings are in every
+        # segment, and a few numpy calls a segment were most of a rare word's cost.
+        sizes = [len(ids) for _, ids, _ in parts]
+        ids = np.concatenate([ids for _, ids, _ in parts]).astype(np.int64)
+        ids += np.repeat(np.array([offset for offset, _, _ in parts], np.int64), sizes)
+        return ids, np.concatenate([weights for _, _, weights in parts], dtype=np.float64)

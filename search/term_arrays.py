@@ -121,14 +121,19 @@ class Terms:
     def find(self, key: int, positions: bool = False) -> Entry | None:
         """Return a term's entry by its key (with its positions when asked), None when the segment lacks it."""
         # Called for each segment of each word and feedback word: kept to the fewest numpy calls.
-        keys = self.keys
-        at = int(keys.searchsorted(np.uint64(key)))
-        if at == len(keys) or int(keys[at]) != key:
+        at = self.place(key)
+        if at < 0:
             return None
         postings = self.postings(at)
         offset = int(self.offsets[at])
         return Entry(int(self.df[at]), postings, (offset, int(self.lengths[at])) if offset >= 0 else None,
                      self._positions(at, len(postings[0])) if positions and postings else None)
+
+    def place(self, key: int) -> int:
+        """Return where a key is among the segment's terms, -1 when it is not there."""
+        keys = self.keys
+        at = int(keys.searchsorted(np.uint64(key)))
+        return at if at < len(keys) and int(keys[at]) == key else -1
 
     def locate(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return where some keys are among the segment's terms, and whether they are there."""
@@ -150,6 +155,17 @@ class Terms:
         if len(counts) != postings or int(counts.sum(dtype=np.int64)) != len(positions):
             return None
         return counts, positions
+
+    def weights_at(self, at: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Return the saved weights of the terms at some places in the keys in some local documents
+        (sorted, in the ids' type), a row a term, 0 where a document lacks the term."""
+        ids, starts, ends = self.ids, self.ptr[at], self.ptr[at + 1]
+        # One binary search a term, in its own postings; the rest at once for every term.
+        found = np.array([ids[start:end].searchsorted(local) + start
+                          for start, end in zip(starts.tolist(), ends.tolist())], np.int64).reshape(len(at), len(local))
+        inside = np.minimum(found, max(len(ids) - 1, 0))
+        held = (found < ends[:, None]) & (ids[inside] == local) if len(ids) else np.zeros(found.shape, bool)
+        return np.where(held, self.weights[inside] if len(ids) else 0, 0)
 
     def doc_frequencies(self, keys: np.ndarray) -> np.ndarray:
         """Return the document frequencies of some keys (0 for a term the segment does not hold)."""
