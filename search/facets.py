@@ -15,6 +15,13 @@ import numpy as np
 from scipy import sparse
 
 SPARSE_SHARE = 8                # a facet is counted from the matches' own pairs under 1 in 8 documents
+# A facet of at most this many values (topics, sources, countries) keeps a bitmap of its
+# documents a value: counting one value over a million documents is then an AND and a
+# popcount of 16,000 words (~15 us), where the sparse product went through every pair.
+BITMAP_VALUES = 256
+PAIR_SECONDS = 13e-9            # counting one pair of a match (measured at 1M articles)
+BITMAP_SECONDS = 15e-6          # counting one value's bitmap at 1M articles
+BITMAP_ROWS = 16                # bitmaps ANDed at once: a bounded temporary array
 
 
 class FacetTable:
@@ -59,6 +66,19 @@ class Selection:
     def vector(self) -> np.ndarray:
         return self.mask.astype(np.float32)
 
+    @functools.cached_property
+    def bits(self) -> np.ndarray:
+        """Return the mask as 64-bit words, as FacetIndex keeps its bitmaps."""
+        padded = np.concatenate([self.mask, np.zeros(-len(self.mask) % 64, bool)])
+        return np.packbits(padded, bitorder="little").view(np.uint64)
+
+    def histogram(self, codes: np.ndarray, size: int) -> np.ndarray:
+        """Count the documents of each code (0 to size - 1; -1 counts nowhere) over the selection."""
+        # Through the documents' numbers when they are few or already listed, else the mask.
+        chosen = codes[self.docs] if "docs" in self.__dict__ or self.matched * SPARSE_SHARE < len(self.mask) \
+            else codes[self.mask]
+        return np.bincount(chosen + 1, minlength=size + 1)[1:]
+
 
 @dataclass
 class FacetIndex:
@@ -81,6 +101,9 @@ class FacetIndex:
     def counts(self, mask) -> np.ndarray:
         """Count each value over the live documents in a mask (or a Selection of them)."""
         chosen = mask if isinstance(mask, Selection) else Selection(mask, self.live)
+        if len(self.values) <= BITMAP_VALUES and len(self.values) * BITMAP_SECONDS \
+                < chosen.matched * PAIR_SECONDS * len(self.pair_doc) / max(len(self.live), 1):
+            return self._bitmap_counts(chosen)
         if chosen.matched * SPARSE_SHARE < len(chosen.mask):
             # Few documents: only their own pairs (a query matching 1,000 of 1,000,000
             # articles looked at all 3 million person pairs).
@@ -99,6 +122,35 @@ class FacetIndex:
             found = sparse.csc_matrix((np.ones(len(self.pair_value), np.float32), self.pair_value, self._doc_ptr()),
                                       shape=(len(self.values), len(self.live)))
             self._csc = found
+        return found
+
+    def prepare(self) -> None:
+        """Make what counting will need, before a version serves (its first query would wait for it)."""
+        if len(self.values) <= BITMAP_VALUES:
+            self._bitmaps()
+
+    def _bitmap_counts(self, chosen: Selection) -> np.ndarray:
+        """Count each value as the ones its bitmap shares with the selection's."""
+        bitmaps, bits = self._bitmaps(), chosen.bits
+        return np.concatenate([np.bitwise_count(bitmaps[row:row + BITMAP_ROWS] & bits).sum(axis=1, dtype=np.int64)
+                               for row in range(0, len(bitmaps), BITMAP_ROWS)] or [np.zeros(0, np.int64)])
+
+    def _bitmaps(self) -> np.ndarray:
+        """Return a bitmap of each value's documents, as rows of 64-bit words, made once."""
+        found = self.__dict__.get("_bits")
+        if found is None:
+            # The pairs grouped by value (a radix sort of small codes), then each value's documents
+            # marked in one reused mask and packed: ~40 ms for 3 million pairs.
+            order = np.argsort(self.pair_value.astype(np.uint8), kind="stable")
+            bounds = np.searchsorted(self.pair_value[order], np.arange(len(self.values) + 1)).tolist()
+            row = np.zeros((len(self.live) + 63) // 64 * 64, bool)
+            found = np.zeros((len(self.values), len(row) // 64), np.uint64)
+            for value, (start, end) in enumerate(zip(bounds, bounds[1:])):
+                docs = self.pair_doc[order[start:end]]
+                row[docs] = True
+                found[value] = np.packbits(row, bitorder="little").view(np.uint64)
+                row[docs] = False
+            self._bits = found
         return found
 
     def _pair_counts(self, docs: np.ndarray) -> np.ndarray:
@@ -127,9 +179,9 @@ class FacetIndex:
             self._ptr = found
         return found
 
-    def ranked(self, counts: np.ndarray):
-        """Yield the values with a count, most first, ties in alphabetical order."""
-        found = np.flatnonzero(counts > 0)
+    def ranked(self, counts: np.ndarray, found: np.ndarray | None = None):
+        """Yield the values with a count (of found, when given), most first, ties in alphabetical order."""
+        found = np.flatnonzero(counts > 0) if found is None else found
         found = found[np.argsort(-counts[found], kind="stable")]
         # Values are numbered in the order a process met them: sort each run of equal counts by name.
         edges = np.flatnonzero(np.diff(counts[found])) + 1
@@ -138,4 +190,10 @@ class FacetIndex:
 
     def top(self, counts: np.ndarray, size: int) -> list[int]:
         """Return the first size values of ranked()."""
-        return list(itertools.islice(self.ranked(counts), size))
+        found = np.flatnonzero(counts > 0)
+        if len(found) > size:
+            # Only the values counting at least the size-th count are sorted (ties at the edge
+            # kept, to be ordered by name): a person facet has tens of thousands of values.
+            edge = np.partition(counts[found], len(found) - size)[len(found) - size]
+            found = found[counts[found] >= edge]
+        return list(itertools.islice(self.ranked(counts, found), size))

@@ -266,6 +266,8 @@ class Service:
         snap = self._build(current)
         try:
             warming.warm_terms(snap, known, warming.recent_terms(self._terms))
+            for index in snap.facets.values():
+                index.prepare()
             if self.with_events:
                 for name in event_store.GROUPS:       # collapse and event counts need them
                     event_store.groups(snap, name)
@@ -394,13 +396,14 @@ class Service:
                 chosen[ignored] = Selection(mask, snap.live)
             facets[facet] = self._buckets(snap, facet, chosen[ignored], filters.get(facet, []),
                                           request.facet_size, request.count)
-        dated = result & (snap.month_of >= 0)
         if request.count == "events":
+            dated = result & (snap.month_of >= 0)
             docs = np.flatnonzero(dated)
             months = event_store.distinct_counts(docs, snap.month_of[docs], len(snap.months), dated,
                                                  event_store.groups(snap).codes)
         else:
-            months = np.bincount(snap.month_of[dated], minlength=len(snap.months))
+            # The result's documents, as the facets counted with no facet ignored.
+            months = (chosen.get(None) or Selection(result, snap.live)).histogram(snap.month_of, len(snap.months))
         facets["published"] = [{"value": month, "count": int(count)}
                                for month, count in zip(snap.months, months) if count]
         return facets

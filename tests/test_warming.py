@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from chancery.search import articles, indexer, warming
+from chancery.search import articles, facets, indexer, warming
 from chancery.search.searcher import SearchRequest, Service
 
 ZANZIBAR = {"id": "z1", "title": "Zanzibar talks open", "body": "Envoys met in Zanzibar to talk about Syria."}
@@ -31,6 +31,17 @@ def test_a_prepared_version_is_the_one_the_next_request_uses(index_dir):
     newer = service._ready.snap
     assert newer is not prepared and service.snapshot() is newer
     assert service._ready.snap is None           # taken once: another thread builds its own
+
+
+def test_a_prepared_version_has_its_facet_bitmaps(index_dir, monkeypatch):
+    sizes = {name: len(index.values) for name, index in Service(index_dir).snapshot().facets.items()}
+    monkeypatch.setattr(facets, "BITMAP_VALUES", min(sizes.values()))
+    service = Service(index_dir)
+    service.prepare()
+    prepared = service._ready.snap
+    few = {name for name, index in prepared.facets.items() if len(index.values) <= min(sizes.values())}
+    assert few and few != set(prepared.facets)
+    assert {name for name, index in prepared.facets.items() if "_bits" in index.__dict__} == few
 
 
 def test_prepared_and_unprepared_services_answer_alike(index_dir):
