@@ -96,6 +96,12 @@ _STEMS: dict[str, str] = {}
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
+def folded(word: str) -> str:
+    """Return a word lowercased and without accents (an ASCII word has none to lose: not translated)."""
+    word = word.lower()
+    return word if word.isascii() else word.translate(accent_map)
+
+
 def cached_stem(word: str) -> str:
     """Stem a word through a process-wide cache, emptied when it grows past its size."""
     found = _STEMS.get(word)
@@ -126,7 +132,7 @@ class Analyzer(WhooshAnalyzer):
         kept = None
         seen: dict[str, int] | None = {} if mode == "index" else None
         for index, match in enumerate(_TOKEN_RE.finditer(value)):
-            text = match.group(0).lower().translate(accent_map)
+            text = folded(match.group(0))
             stopped = text in stops
             if stopped and removestops:
                 continue
@@ -166,5 +172,19 @@ def shared() -> object:
 def terms(text: str) -> list[str]:
     """Return the index terms of a text, in order (the analyzer's, without its Token per word)."""
     stops = stopwords()
-    folded = (word.lower().translate(accent_map) for word in _TOKEN_RE.findall(text))
-    return [cached_stem(word) for word in folded if word not in stops]
+    words = map(folded, _TOKEN_RE.findall(text))
+    return [cached_stem(word) for word in words if word not in stops]
+
+
+def positions(text: str, wanted: set[str]) -> list[tuple[int, str]]:
+    """Return (position, term) of the wanted terms in a text, numbered as the index numbers them, up to a
+    constant (kept words in order; a term's occurrences past MAX_POSITIONS are dropped and not counted)."""
+    found, seen, position = [], {}, 0
+    for term in terms(text):
+        count = seen[term] = seen.get(term, 0) + 1
+        if count > MAX_POSITIONS:
+            continue
+        if term in wanted:
+            found.append((position, term))
+        position += 1
+    return found

@@ -170,24 +170,13 @@ def rerank(snap, tree: wq.Query, text: str, mask: np.ndarray, scores: np.ndarray
 
 
 def _top(mask: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Return the k best documents of a mask, best first, ties in document order (so the first
+    few of a longer top are the same as a shorter top's)."""
     docs = np.flatnonzero(mask)
     if len(docs) > k:
-        docs = docs[np.argpartition(-scores[docs], k - 1)[:k]]
-    return docs[np.argsort(-scores[docs], kind="stable")]
-
-
-def _positions(snap, field: str, stem: str, docs: np.ndarray) -> dict[int, list[int]]:
-    """Return the positions of a stem in some documents, reading only the blocks that hold them."""
-    found: dict[int, list[int]] = {}
-    docs = np.sort(np.asarray(docs, np.int64))
-    for data, offset, leaf in snap.segments:
-        local = docs[(docs >= offset) & (docs < offset + leaf.doc_count_all())] - offset
-        if not len(local):
-            continue
-        rows, positions = data.read_positions(leaf, field, stem, local)
-        for doc, position in zip((rows + offset).tolist(), positions.tolist()):
-            found.setdefault(doc, []).append(position)
-    return found
+        found = scores[docs]
+        docs = docs[found >= np.partition(found, len(docs) - k)[len(docs) - k]]
+    return docs[np.lexsort((docs, -scores[docs]))][:k]
 
 
 def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], params: Params) -> np.ndarray:
@@ -200,13 +189,11 @@ def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], par
     idfs = _df_idfs(snap, stems, stats)
     rated = sorted(stems, key=lambda s: -idfs[s])[:PROXIMITY_TERMS]
     weights = {s: idfs[s] for s in rated}
-    occurrences: dict[int, list[tuple[int, str]]] = {}
-    for stem in rated:
-        for doc, positions in _positions(snap, "body", stem, docs).items():
-            occurrences.setdefault(doc, []).extend((p, stem) for p in positions)
+    # The few best documents' bodies analysed again, as a highlighter does: the same positions
+    # as the index's, where reading them from the index took a block a rare word a segment.
     bonus = np.zeros(snap.size)
-    for doc, found in occurrences.items():
-        found.sort()
+    for doc in docs.tolist():
+        found = analysis.positions(snap.searcher.stored_fields(doc).get("body", ""), set(weights))
         acc = 0.0
         for (p1, s1), (p2, s2) in zip(found, found[1:]):
             if s1 != s2 and p2 - p1 <= params.proximity_window:
@@ -252,7 +239,9 @@ def _entities(snap, text: str, mask: np.ndarray, scores: np.ndarray, params: Par
 def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, params: Params):
     """RM3: mix the query with the words most typical of its best documents."""
     stats = _stats(snap)
-    docs = _top(mask, scores, min(params.feedback_docs, MAX_FEEDBACK_DOCS))
+    # The best RERANK_DOCS, whose expansion reorders them, and among them the feedback documents.
+    best = _top(mask, scores, max(RERANK_DOCS, MAX_FEEDBACK_DOCS))
+    docs = best[:min(params.feedback_docs, MAX_FEEDBACK_DOCS)]
     top = scores[docs]
     doc_weights = top / top.sum() if top.sum() > 0 else np.full(len(docs), 1.0 / len(docs))
     model: Counter = Counter()
@@ -273,12 +262,13 @@ def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, para
     original = sum(weights.values())
     mixed = scores * (1.0 - params.feedback) / original
     # The expansion reorders the best RERANK_DOCS, where the pages people read are.
-    candidates = np.sort(_top(mask, scores, RERANK_DOCS))
+    candidates = np.sort(best[:RERANK_DOCS])
     shares = np.array([params.feedback * model[stem] / total for stem in chosen])
     mixed[candidates] += shares @ bm25f_of(snap, chosen, params, candidates)
     # The expansion reorders what the query matched; it adds no match (a measured wash on
-    # the dev collections, and a query's total stays the articles holding its words).
-    return mask, np.where(mask, mixed, 0.0)
+    # the dev collections, and a query's total stays the articles holding its words): the
+    # candidates are matches, and scores are 0 outside the mask.
+    return mask, mixed
 
 
 def with_params(**changes) -> Params:

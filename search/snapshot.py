@@ -203,20 +203,6 @@ class SegmentData:
         kept = in_sorted(rows[0], wanted)
         return rows[0][kept], rows[1][kept]
 
-    def read_positions(self, reader, fieldname: str, text: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the (doc, position) rows of a term in some (sorted) documents, reading only their blocks."""
-        rows, entry = self._saved_rows(fieldname, text, wanted)
-        if rows is not None:
-            return rows
-        if entry is not None and entry.postings is not None:
-            # Only the documents that hold the term: proximity's top documents often lack a
-            # rare query word, and the block that would hold one was decoded for nothing.
-            ids = entry.postings[0]
-            wanted = wanted[in_sorted(wanted.astype(ids.dtype, copy=False), ids)]
-            if not len(wanted):
-                return NO_POSITIONS
-        return read_positions(reader, fieldname, text, wanted, entry.extent if entry is not None else None)
-
     def _saved_rows(self, fieldname: str, text: str, wanted: np.ndarray | None):
         """Return (rows, None) when the saved dictionary answers (no such term, or its positions saved);
         else (None, the term's entry: None when no dictionary was saved)."""
