@@ -103,7 +103,7 @@ def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, floa
     count = int(np.count_nonzero(mask))
     if not count:
         return mask, np.zeros(snap.size), 0.0
-    _df_cache(snap)[stem] = count
+    document_counts(snap)[stem] = count
     weight = idf(stats["n"], count)
     # Saturated in the matching documents alone: five passes over every document's float
     # cost ~5 ms a word at 1M articles.
@@ -126,7 +126,8 @@ def bm25f_of(snap, stems: list[str], params: Params, docs: np.ndarray) -> np.nda
     return weights * tf * (params.k1 + 1.0) / (tf + params.k1)
 
 
-def _df_cache(snap) -> dict:
+def document_counts(snap) -> dict:
+    """Return a version's cache of stems' document counts, filled as queries rank (0: in no article)."""
     cache = getattr(snap, "ranking_df", None)
     if cache is None:
         cache = snap.ranking_df = {}
@@ -204,7 +205,7 @@ def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], par
 
 def _df_idfs(snap, stems: list[str], stats: dict) -> dict[str, float]:
     """Return stems' idf from a per-snapshot cache, the frequencies it lacks read in one pass over the segments."""
-    cache = _df_cache(snap)
+    cache = document_counts(snap)
     missing = [stem for stem in dict.fromkeys(stems) if stem not in cache]
     if missing:
         found = np.maximum.reduce([snap.doc_frequencies(f, missing) for f in TEXT_FIELDS])

@@ -101,14 +101,15 @@ class Evaluator:
 
     def __call__(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         snap = self.snap
-        zeros = np.zeros(snap.size)
         if isinstance(node, wq.Every):
-            return snap.live.copy(), zeros
+            return snap.live.copy(), np.zeros(snap.size)
         if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
-            return np.zeros(snap.size, bool), zeros
+            return np.zeros(snap.size, bool), np.zeros(snap.size)
         if isinstance(node, Word) and self.params is not None:
             mask, scores, _ = ranking.bm25f(snap, node.stem, self.params)
-            return mask, scores * node.boost
+            if node.boost != 1:
+                scores *= node.boost
+            return mask, scores
         if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
             return self._term(node)
         if isinstance(node, wq.Term) and node.fieldname in schema.FACETS:
@@ -117,7 +118,7 @@ class Evaluator:
         if isinstance(node, (wq.Or, wq.And)):
             parts = [self(child) for child in node.subqueries]
             if not parts:
-                return np.zeros(snap.size, bool), zeros
+                return np.zeros(snap.size, bool), np.zeros(snap.size)
             combine = np.logical_or if isinstance(node, wq.Or) else np.logical_and
             mask = combine.reduce([m for m, _ in parts])
             # Every node's scores are 0 outside its mask: summed in place, no array per part
@@ -138,7 +139,7 @@ class Evaluator:
             return a, np.where(a, sa + np.where(b, sb, 0.0), 0.0)
         if isinstance(node, wq.Not):
             inner, _ = self(node.query)
-            return snap.live & ~inner, zeros
+            return snap.live & ~inner, np.zeros(snap.size)
         if isinstance(node, wq.Phrase) and node.slop == 1 and node.fieldname in TEXT_FIELDS:
             return self._phrase(node)
         return self._whoosh(node)
@@ -437,7 +438,10 @@ class Service:
         for word in text.split():
             plain = word.isalpha()
             stems = analysis.terms(word) if plain else []
-            known = not stems or any(snap.doc_frequencies(f, stems).any() for f in TEXT_FIELDS)
+            # A word the query's ranking just counted in live articles is known without a look-up.
+            counted = ranking.document_counts(snap)
+            known = not stems or any(counted.get(stem, 0) > 0 for stem in stems) \
+                or any(snap.doc_frequencies(f, stems).any() for f in TEXT_FIELDS)
             correction = None if known else _correct(snap, fold(word))
             changed = changed or correction is not None
             words.append(correction or (word.lower() if plain else word))
