@@ -153,7 +153,7 @@ def plain_words(tree: wq.Query) -> list[Word] | None:
 
 def rerank(snap, tree: wq.Query, text: str, mask: np.ndarray, scores: np.ndarray,
            params: Params = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
-    """Add proximity, entity and feedback evidence to a plain-word query's scores."""
+    """Add proximity, entity and feedback evidence to a plain-word query's scores (both arrays changed in place)."""
     words = plain_words(tree)
     if not words:
         return mask, scores
@@ -162,7 +162,8 @@ def rerank(snap, tree: wq.Query, text: str, mask: np.ndarray, scores: np.ndarray
         weights[node.stem] += node.boost
     sentence = len(weights) >= MIN_WORDS
     if params.proximity and sentence:
-        scores = scores + _proximity(snap, mask, scores, list(weights), params)
+        docs, bonus = _proximity(snap, mask, scores, list(weights), params)
+        scores[docs] += bonus
     if params.entity:
         mask, scores = _entities(snap, text, mask, scores, params)
     if params.feedback and sentence and mask.any():
@@ -180,27 +181,28 @@ def _top(mask: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     return docs[np.lexsort((docs, -scores[docs]))][:k]
 
 
-def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], params: Params) -> np.ndarray:
-    """Return a bonus for the best documents where different query words stand close together."""
+def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], params: Params
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the best documents and a bonus each for different query words standing close together in it."""
     stats = _stats(snap)
     docs = _top(mask, scores, PROXIMITY_DOCS)
     if len(docs) < 2:
-        return np.zeros(snap.size)
+        return docs[:0], np.zeros(0)
     # The rarest words matter most and bound the work.
     idfs = _df_idfs(snap, stems, stats)
     rated = sorted(stems, key=lambda s: -idfs[s])[:PROXIMITY_TERMS]
     weights = {s: idfs[s] for s in rated}
     # The few best documents' bodies analysed again, as a highlighter does: the same positions
     # as the index's, where reading them from the index took a block a rare word a segment.
-    bonus = np.zeros(snap.size)
-    for doc in docs.tolist():
+    bonus = np.zeros(len(docs))
+    for row, doc in enumerate(docs.tolist()):
         found = analysis.positions(snap.searcher.stored_fields(doc).get("body", ""), set(weights))
         acc = 0.0
         for (p1, s1), (p2, s2) in zip(found, found[1:]):
             if s1 != s2 and p2 - p1 <= params.proximity_window:
                 acc += min(weights[s1], weights[s2]) / (p2 - p1) ** 2
-        bonus[doc] = params.proximity * acc * (params.k1 + 1) / (acc + params.k1) if acc else 0.0
-    return bonus
+        bonus[row] = params.proximity * acc * (params.k1 + 1) / (acc + params.k1) if acc else 0.0
+    return docs, bonus
 
 
 def _df_idfs(snap, stems: list[str], stats: dict) -> dict[str, float]:
@@ -227,13 +229,11 @@ def _entities(snap, text: str, mask: np.ndarray, scores: np.ndarray, params: Par
     for facet, values in (("person", persons), ("country", found.countries)):
         for value in values:
             docs = snap.facets[facet].docs(value)
+            docs = docs[snap.live[docs]]        # each live article holding the value once
             if not len(docs):
                 continue
-            hit = np.zeros(snap.size, bool)
-            hit[docs] = True
-            hit &= snap.live
-            scores = scores + hit * params.entity * idf(stats["n"], int(hit.sum()))
-            mask = mask | hit
+            scores[docs] += params.entity * idf(stats["n"], len(docs))
+            mask[docs] = True
     return mask, scores
 
 
@@ -261,7 +261,9 @@ def _feedback(snap, mask: np.ndarray, scores: np.ndarray, weights: Counter, para
     if not total:
         return mask, scores
     original = sum(weights.values())
-    mixed = scores * (1.0 - params.feedback) / original
+    mixed = scores          # mixed in place: the query's scores are not read again
+    mixed *= 1.0 - params.feedback
+    mixed /= original
     # The expansion reorders the best RERANK_DOCS, where the pages people read are.
     candidates = np.sort(best[:RERANK_DOCS])
     shares = np.array([params.feedback * model[stem] / total for stem in chosen])

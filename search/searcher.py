@@ -121,13 +121,17 @@ class Evaluator:
                 return np.zeros(snap.size, bool), np.zeros(snap.size)
             combine = np.logical_or if isinstance(node, wq.Or) else np.logical_and
             mask = combine.reduce([m for m, _ in parts])
-            # Every node's scores are 0 outside its mask: summed in place, no array per part
-            # (at 1M articles each is 8 MB), and masked again only by an And.
-            scores = parts[0][1].copy()
+            # Every node's scores are 0 outside its mask, and each child's arrays are its own:
+            # summed into the first child's in place, no array per part (at 1M articles each
+            # is 8 MB, and a new one costs its pages' faults), and masked again only by an And.
+            scores = parts[0][1]
             for _, part_scores in parts[1:]:
                 scores += part_scores
-            scores *= node.boost
-            return mask, (scores if isinstance(node, wq.Or) else np.where(mask, scores, 0.0))
+            if node.boost != 1:
+                scores *= node.boost
+            if isinstance(node, wq.And):
+                np.multiply(scores, mask, out=scores)
+            return mask, scores
         if isinstance(node, wq.AndNot):
             (a, sa), (b, _) = self(node.a), self(node.b)
             return a & ~b, np.where(a & ~b, sa, 0.0)
