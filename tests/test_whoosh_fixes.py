@@ -131,3 +131,28 @@ def test_opening_a_reader_does_not_copy_the_segment_into_memory(tmp_path):
     reader.close()
     assert segment_bytes > 1_000_000
     assert peak < segment_bytes / 10
+
+
+@pytest.mark.parametrize("values", [
+    [b"", b"a", b"bb" * 50, b"", b"x" * 300],
+    [b"%d" % n for n in range(5000)],
+    [],
+])
+def test_a_variable_bytes_columns_offsets_are_whooshs_own(values):
+    from whoosh import columns
+    from whoosh.filedb.filestore import RamStorage
+    from chancery.search import whoosh_fixes
+    storage = RamStorage()
+    column = columns.VarBytesColumn()
+    with storage.create_file("column") as written:
+        writer = column.writer(written)
+        for doc, value in enumerate(values):
+            writer.add(doc, value)
+        writer.finish(len(values))
+        length = written.tell()
+    reader = column.reader(storage.open_file("column"), 0, length, len(values))
+    found = (reader._offsets.tolist(), reader._lengths.tolist())
+    whoosh_fixes._READ_OFFSETS_AND_LENGTHS(reader)          # Whoosh's own loop
+    assert found == (reader._offsets.tolist(), reader._lengths.tolist())
+    whoosh_fixes.read_offsets_and_lengths(reader)
+    assert [reader[doc] for doc in range(len(values))] == values
