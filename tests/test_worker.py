@@ -318,3 +318,49 @@ def test_writes_run_on_their_own_lower_priority_thread(method, writes):
         pool.shutdown()
     assert (thread != read_thread) is writes
     assert nice == (min(19, read_nice + 5) if writes else read_nice)
+
+
+def test_a_new_connection_goes_to_a_worker_with_a_free_thread(tmp_path):
+    # gthread accepted a connection whenever its loop ran, busy or not, and a kept-alive
+    # connection stays with its worker: here a worker whose one thread is busy leaves new
+    # connections in the listen queue for the other. The app is a test one (tests/pid_app.py)
+    # that names the process answering; the worker and gunicorn are the real ones.
+    import subprocess
+    import sys
+    import psutil
+    from chancery.server import free_port
+    import pid_app
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "chancery.worker.Worker", "-w", "2",
+                                "--threads", "1", "-b", f"127.0.0.1:{port}", "pid_app:app"],
+                               cwd=os.path.dirname(__file__), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while len(psutil.Process(process.pid).children()) < 2 or not _answers(base):
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.1)
+        time.sleep(0.5)             # both workers in their loops
+        with connect(base) as slow:
+            slow.sendall(b"GET /slow HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            time.sleep(0.5)         # one worker's thread is now busy for SLOW_SECONDS
+            answered = set()
+            for _ in range(6):
+                started = time.monotonic()
+                status, _, body = exchange(base, get("/pid"))
+                assert status == 200 and time.monotonic() - started < pid_app.SLOW_SECONDS / 2
+                answered.add(int(body))
+            response = http.client.HTTPResponse(slow)
+            response.begin()
+            busy = int(response.read())
+        assert len(answered) == 1 and busy not in answered
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _answers(base: str) -> bool:
+    try:
+        return exchange(base, get("/pid"))[0] == 200
+    except OSError:
+        return False
