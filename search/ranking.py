@@ -29,6 +29,7 @@ import numpy as np
 from whoosh import query as wq
 
 from chancery.search import analysis, entities, schema
+from chancery.search.postings import locate_sorted
 from chancery.search.query import TEXT_FIELDS, Word
 
 MIN_WORDS = 4                  # fewer words are keywords: BM25F and entities only
@@ -93,25 +94,34 @@ def _normalised(weights: np.ndarray, lengths: np.ndarray, stats: dict, field: st
 def bm25f(snap, stem: str, params: Params) -> tuple[np.ndarray, np.ndarray, float]:
     """Return (mask, scores, idf) of one stem over title and body together, as dense arrays."""
     stats = _stats(snap)
-    tf = np.zeros(snap.size)
-    for field, weight, b, boost in _field_params(params):
-        # All segments' postings at once: numpy's cost per call, a few calls a segment of 40,
-        # was most of a rare word's time at 1M articles.
-        ids, weights = snap.term(field, stem)
-        tf[ids] += _normalised(weights, stats["lengths"][field][ids], stats, field, weight, b, boost)
-    mask = (tf > 0) & snap.live
-    count = int(np.count_nonzero(mask))
-    if not count:
-        return mask, np.zeros(snap.size), 0.0
-    document_counts(snap)[stem] = count
-    weight = idf(stats["n"], count)
-    # Saturated in the matching documents alone: five passes over every document's float
-    # cost ~5 ms a word at 1M articles.
-    docs = np.flatnonzero(mask)
-    found = tf[docs]
+    # All segments' postings at once (numpy's cost per call, a few calls a segment of 40, was
+    # most of a rare word's time at 1M articles), summed over the documents that hold the
+    # word: a frequency array of a million documents cost four passes over it a word.
+    (docs, tf), *others = [(ids, _normalised(weights, stats["lengths"][field][ids], stats, field, weight, b, boost))
+                           for field, weight, b, boost in _field_params(params)
+                           for ids, weights in [snap.term(field, stem)]]
+    for ids, found in others:
+        docs, tf = _summed(docs, tf, ids, found)
+    kept = (tf > 0) & snap.live[docs]
+    docs, tf = docs[kept], tf[kept]
+    mask = np.zeros(snap.size, bool)
+    mask[docs] = True
     scores = np.zeros(snap.size)
-    scores[docs] = weight * found * (params.k1 + 1.0) / (found + params.k1)
+    if not len(docs):
+        return mask, scores, 0.0
+    document_counts(snap)[stem] = len(docs)
+    weight = idf(stats["n"], len(docs))
+    scores[docs] = weight * tf * (params.k1 + 1.0) / (tf + params.k1)
     return mask, scores, weight
+
+
+def _summed(docs: np.ndarray, values: np.ndarray, more: np.ndarray, more_values: np.ndarray):
+    """Return the documents of two sorted arrays, each once, with their values summed."""
+    if not len(docs) or not len(more):
+        return (more, more_values) if not len(docs) else (docs, values)
+    at, held = locate_sorted(more, docs)
+    values[at[held]] += more_values[held]
+    return np.concatenate([docs, more[~held]]), np.concatenate([values, more_values[~held]])
 
 
 def bm25f_of(snap, stems: list[str], params: Params, docs: np.ndarray) -> np.ndarray:
