@@ -158,8 +158,12 @@ class Worker(gthread.ThreadWorker):
         except OSError:     # another worker took it, or the client went away
             return
         self.nr_conns += 1
-        self.await_request(Connection(self.cfg, client_sock, client_addr, listener.getsockname(),
-                                      self.setting("read_timeout")))
+        conn = Connection(self.cfg, client_sock, client_addr, listener.getsockname(), self.setting("read_timeout"))
+        self.await_request(conn)
+        # A client usually sends its request with the connection: read it now, so that a worker
+        # whose thread it takes stops accepting before its loop looks at the listener again
+        # (else a free worker took a burst of new connections, and kept them alive).
+        self.on_request_readable(conn, conn.sock)
 
     def await_request(self, conn: Connection) -> None:
         """Read the connection's next request in the event loop; its head within the read timeout."""
