@@ -205,8 +205,9 @@ def _proximity(snap, mask: np.ndarray, scores: np.ndarray, stems: list[str], par
     # The few best documents' bodies analysed again, as a highlighter does: the same positions
     # as the index's, where reading them from the index took a block a rare word a segment.
     bonus = np.zeros(len(docs))
+    wanted = set(weights)
     for row, doc in enumerate(docs.tolist()):
-        found = analysis.positions(snap.searcher.stored_fields(doc).get("body", ""), set(weights))
+        found = analysis.positions(snap.searcher.stored_fields(doc).get("body", ""), wanted)
         acc = 0.0
         for (p1, s1), (p2, s2) in zip(found, found[1:]):
             if s1 != s2 and p2 - p1 <= params.proximity_window:

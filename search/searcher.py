@@ -312,12 +312,12 @@ class Service:
         if len(text.split()) > SUGGEST_WORDS:
             return None
         snap = snap or self.snapshot()
+        # A word the query's ranking just counted in live articles is known without a look-up.
+        counted = ranking.document_counts(snap)
         words, changed = [], False
         for word in text.split():
             plain = word.isalpha()
             stems = analysis.terms(word) if plain else []
-            # A word the query's ranking just counted in live articles is known without a look-up.
-            counted = ranking.document_counts(snap)
             known = not stems or any(counted.get(stem, 0) > 0 for stem in stems) \
                 or any(snap.doc_frequencies(f, stems).any() for f in TEXT_FIELDS)
             correction = None if known else _correct(snap, fold(word))

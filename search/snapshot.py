@@ -366,16 +366,6 @@ class Snapshot:
             self._vocabulary = (words, np.fromiter((merged[w] for w in words), np.int64, len(words)))
         return self._vocabulary
 
-    def term_parts(self, fieldname: str, text: str):
-        """Yield a term's postings segment by segment: (the segment's first doc number, local doc ids,
-        weights), none copied."""
-        key = term_arrays.term_key(fieldname, text)
-        self.term_cache.used("postings", fieldname, text)
-        for data, offset, leaf in self.segments:
-            local_ids, local_weights = data.postings(leaf, fieldname, text, key)
-            if len(local_ids):
-                yield offset, local_ids, local_weights
-
     def term_at(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
         """Return a term's weights in some documents (sorted), 0 where absent."""
         return self.terms_at(fieldname, [text], docs)[0]
@@ -407,7 +397,10 @@ class Snapshot:
 
     def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return a term's postings over the whole index (global doc numbers; weights as float64)."""
-        parts = list(self.term_parts(fieldname, text))
+        key = term_arrays.term_key(fieldname, text)
+        self.term_cache.used("postings", fieldname, text)
+        parts = [(offset, *data.postings(leaf, fieldname, text, key)) for data, offset, leaf in self.segments]
+        parts = [part for part in parts if len(part[1])]
         if not parts:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         # Joined first and shifted to global numbers at once: a word's postings are in every

@@ -163,9 +163,9 @@ class Terms:
         # One binary search a term, in its own postings; the rest at once for every term.
         found = np.array([ids[start:end].searchsorted(local) + start
                           for start, end in zip(starts.tolist(), ends.tolist())], np.int64).reshape(len(at), len(local))
-        inside = np.minimum(found, max(len(ids) - 1, 0))
-        held = (found < ends[:, None]) & (ids[inside] == local) if len(ids) else np.zeros(found.shape, bool)
-        return np.where(held, self.weights[inside] if len(ids) else 0, 0)
+        # Only terms with saved postings are asked for, so the ids are not empty when any is.
+        inside = np.minimum(found, len(ids) - 1)
+        return np.where((found < ends[:, None]) & (ids[inside] == local), self.weights[inside], 0)
 
     def doc_frequencies(self, keys: np.ndarray) -> np.ndarray:
         """Return the document frequencies of some keys (0 for a term the segment does not hold)."""
