@@ -8,6 +8,7 @@ is shared out too.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,9 @@ from chancery.search.articles import (JSONL_SUFFIXES, Article, ArticleError, Fai
 
 LINES_PER_UNIT = 200
 IN_FLIGHT_PER_PROCESS = 4
+# Reading workers yield the CPU to the writer: linking in the main process bounds a
+# large import, and reading ahead should fill the time it leaves, not slow it.
+READER_NICENESS = 10
 # Ids not to read again (`chancery index --only-new`): set before the pool forks, so
 # the workers inherit it instead of receiving it with every unit.
 _SKIP_IDS: frozenset = frozenset()
@@ -101,7 +105,7 @@ def read(paths: list[Path], processes: int = 1, with_events: bool = True,
     # fork: workers inherit the loaded gazetteers instead of loading them again.
     # At most in_flight units wait at a time, so a writer slower than the readers
     # does not make parsed articles pile up in memory (Pool.imap reads ahead without limit).
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    with multiprocessing.get_context("fork").Pool(processes, initializer=os.nice, initargs=(READER_NICENESS,)) as pool:
         pending: deque = deque()
         in_flight = max(IN_FLIGHT_PER_PROCESS * processes, ahead // LINES_PER_UNIT)
         for unit in units(paths):

@@ -23,6 +23,7 @@ MAX_NAMES = 16
 LAYOUT = np.dtype([("day", "<i4"), ("bands", "<u4", (BANDS,)), ("names", "<u4", (MAX_NAMES,))])
 WIDTH = LAYOUT.itemsize
 CACHE_BYTES = 512 * 2**20       # tables kept per process, least recently used out
+MERGE_MIN_DOCS = 10_000         # segments this large share one table
 
 
 def name_hash(name: str) -> int:
@@ -132,49 +133,127 @@ class SegmentCache:
 CACHE = SegmentCache(lambda segment_reader: build(_rows_from_column(segment_reader)))
 
 
-def _hits(reader, keys_of, lows: np.ndarray, highs: np.ndarray):
-    """Return (segment reader, base, tables, rows) of the table entries within the ranges lows..highs, per segment.
+def _within(tables: Tables, kind: str, lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the keys and documents of a table's entries within the ranges lows..highs (kind: band or name)."""
+    keys, docs = (tables.band_keys, tables.band_docs) if kind == "band" else (tables.name_keys, tables.name_docs)
+    starts, ends = np.searchsorted(keys, lows, "left"), np.searchsorted(keys, highs, "right")
+    lengths = ends - starts
+    count = int(lengths.sum())
+    # Positions starts[k] .. ends[k] of every range k, end to end.
+    offsets = np.cumsum(lengths) - lengths
+    rows = np.arange(count) + np.repeat(starts - offsets, lengths)
+    return keys[rows], docs[rows]
 
-    Built with a few numpy calls a segment: a loop a key and day across 40 segments
-    cost a 1M import milliseconds an article.
+
+@dataclass
+class Merged:
+    """The large segments' tables as one: a look-up is one binary search, not one a segment."""
+    ids: list                       # the segments' ids, in reader order
+    starts: np.ndarray              # int64: each segment's first position, then their total
+    tables: Tables                  # documents as positions over the segments end to end
+
+
+_MERGED: list[Merged | None] = [None]
+_MERGED_LOCK = threading.Lock()
+
+
+def merged(segment_readers: list) -> Merged:
+    """Return the one table of these segments, extending this process's last when it covers their first ones.
+
+    A long import adds two segments a batch: extending merges three sorted runs, so a
+    batch does not sort the whole archive's keys again.
     """
-    found = []
-    for segment_reader, base in reader.leaf_readers():
-        tables = CACHE.tables(segment_reader)
-        table = keys_of(tables)
-        starts, ends = np.searchsorted(table, lows, "left"), np.searchsorted(table, highs, "right")
-        lengths = ends - starts
-        count = int(lengths.sum())
-        if not count:
-            continue
-        # Positions starts[k] .. ends[k] of every range k, end to end.
-        offsets = np.cumsum(lengths) - lengths
-        found.append((segment_reader, base, tables, np.arange(count) + np.repeat(starts - offsets, lengths)))
+    ids = [reader.segment().segment_id() for reader in segment_readers]
+    with _MERGED_LOCK:
+        last = _MERGED[0]
+        if last is None or last.ids != ids[:len(last.ids)]:
+            last = Merged([], np.zeros(1, np.int64), build(np.zeros(0, LAYOUT)))
+        if last.ids != ids:
+            last = _extended(last, segment_readers[len(last.ids):], ids)
+        _MERGED[0] = last
+        return last
+
+
+def _extended(old: Merged, segment_readers: list, ids: list) -> Merged:
+    parts, starts = [old.tables], list(old.starts)
+    for segment_reader in segment_readers:
+        tables = build(_rows_from_column(segment_reader))
+        shift = np.uint32(starts[-1])
+        parts.append(Tables(tables.band_keys, tables.band_docs + shift, tables.name_keys,
+                            tables.name_docs + shift, tables.days))
+        starts.append(starts[-1] + segment_reader.doc_count_all())
+    # Stable sorts of runs already sorted (timsort merges them): each key's documents in position order.
+    band_keys = np.concatenate([t.band_keys for t in parts])
+    band_order = np.argsort(band_keys, kind="stable")
+    name_keys = np.concatenate([t.name_keys for t in parts])
+    name_order = np.argsort(name_keys, kind="stable")
+    tables = Tables(band_keys[band_order], np.concatenate([t.band_docs for t in parts])[band_order],
+                    name_keys[name_order], np.concatenate([t.name_docs for t in parts])[name_order],
+                    np.concatenate([t.days for t in parts]))
+    return Merged(ids, np.array(starts, np.int64), tables)
+
+
+def _deleted(reader) -> np.ndarray | None:
+    """Return a mask of the reader's deleted documents (None when it has none), made once a reader."""
+    found = reader.__dict__.get("_chancery_deleted", False)
+    if found is False:              # a reader's deletions never change: marked once
+        found = None
+        if reader.has_deletions():
+            found = np.zeros(reader.doc_count_all(), bool)
+            for segment_reader, base in reader.leaf_readers():
+                if segment_reader.has_deletions():
+                    found[np.fromiter(segment_reader.deleted_docs_set, np.int64) + base] = True
+        reader._chancery_deleted = found
     return found
 
 
-def _live(segment_reader, docs: np.ndarray) -> np.ndarray:
-    """Return a mask of the documents not deleted."""
-    if not segment_reader.has_deletions() or not len(docs):
-        return np.ones(len(docs), bool)
-    deleted = segment_reader.__dict__.get("_chancery_deleted")
-    if deleted is None:         # a reader's deletions never change: mark them once
-        deleted = np.zeros(segment_reader.doc_count_all(), bool)
-        deleted[np.fromiter(segment_reader.deleted_docs_set, np.int64)] = True
-        segment_reader._chancery_deleted = deleted
-    return ~deleted[docs]
+def _tiers(reader) -> tuple[Merged | None, np.ndarray, list]:
+    """Return a reader's merged table and its segments' bases, and its small segments and theirs (once a reader)."""
+    found = reader.__dict__.get("_chancery_tiers")
+    if found is None:
+        leaves = reader.leaf_readers()
+        large = [(segment_reader, base) for segment_reader, base in leaves
+                 if segment_reader.doc_count_all() >= MERGE_MIN_DOCS]
+        table = merged([segment_reader for segment_reader, _ in large]) if large else None
+        found = (table, np.array([base for _, base in large], np.int64),
+                 [(segment_reader, base) for segment_reader, base in leaves
+                  if segment_reader.doc_count_all() < MERGE_MIN_DOCS])
+        reader._chancery_tiers = found
+    return found
+
+
+def _entries(reader, kind: str, lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the keys and reader documents of the live entries within the ranges lows..highs (kind: band or name).
+
+    Segments of MERGE_MIN_DOCS documents or more are searched in one merged table; at
+    a million articles a search a segment cost a link ~4 ms. Smaller ones, which
+    merges and small writes replace often, are searched one by one.
+    """
+    table, bases, small = _tiers(reader)
+    keys, docs = [], []
+    if table is not None:
+        found, positions = _within(table.tables, kind, lows, highs)
+        segment = np.searchsorted(table.starts, positions, "right") - 1
+        keys.append(found)
+        docs.append(bases[segment] + (positions - table.starts[segment]))
+    for segment_reader, base in small:
+        found, segment_docs = _within(CACHE.tables(segment_reader), kind, lows, highs)
+        keys.append(found)
+        docs.append(segment_docs.astype(np.int64) + base)
+    if not docs:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    keys, docs = np.concatenate(keys), np.concatenate(docs)
+    deleted = _deleted(reader)
+    if deleted is not None:
+        live = ~deleted[docs]
+        keys, docs = keys[live], docs[live]
+    return keys, docs
 
 
 def band_candidates(reader, band_keys: list[int], limit: int, total: int) -> list[int]:
     """Return the live documents sharing a band with these keys: the latest `limit` a band, `total` in all."""
-    groups, docs = [], []
     keys = np.asarray(band_keys, np.uint64)
-    for segment_reader, base, tables, rows in _hits(reader, lambda t: t.band_keys, keys, keys):
-        segment_docs = tables.band_docs[rows].astype(np.int64)
-        live = _live(segment_reader, segment_docs)
-        groups.append(tables.band_keys[rows][live])
-        docs.append(segment_docs[live] + base)
-    return _latest(groups, docs, limit, total)
+    return _latest(*_entries(reader, "band", keys, keys), limit, total)
 
 
 def name_candidates(reader, names, day: int | None, limit: int, total: int) -> list[int]:
@@ -185,23 +264,15 @@ def name_candidates(reader, names, day: int | None, limit: int, total: int) -> l
     if day is not None:
         lows = np.concatenate([lows, name_key(hashes, np.full(len(hashes), day - WINDOW_DAYS))])
         highs = np.concatenate([highs, name_key(hashes, np.full(len(hashes), day + WINDOW_DAYS))])
-    groups, docs = [], []
-    for segment_reader, base, tables, rows in _hits(reader, lambda t: t.name_keys, lows, highs):
-        segment_docs = tables.name_docs[rows].astype(np.int64)
-        live = _live(segment_reader, segment_docs)
-        groups.append(tables.name_keys[rows][live])         # a group per name and day: its key
-        docs.append(segment_docs[live] + base)
-    return _latest(groups, docs, limit, total)
+    # A group per name and day: its key.
+    return _latest(*_entries(reader, "name", lows, highs), limit, total)
 
 
-def _latest(groups: list, docs: list, limit: int, total: int) -> list[int]:
-    """Return the latest written `limit` documents of each group, across segments (later ones are newer).
+def _latest(group: np.ndarray, doc: np.ndarray, limit: int, total: int) -> list[int]:
+    """Return the latest written `limit` documents of each group (later documents are newer).
 
     Past `total`, those found in most groups are kept, then the latest.
     """
-    if not docs:
-        return []
-    group, doc = np.concatenate(groups), np.concatenate(docs)
     if not len(doc):
         return []
     order = np.lexsort((-doc, group))                      # each group's newest first

@@ -29,7 +29,7 @@ from chancery.search.parallel_writer import ParallelWriter
 
 INDEX_NAME = "MAIN"
 LOG = logging.getLogger("chancery")
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 512
 # Postings a block holds (Whoosh's default: 128). Each block is unpickled and decompressed
 # whole, at a cost per block: at 20,000 articles larger blocks read a common word's
 # postings 37% faster, its positions 17% faster, and the index is 3% smaller.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import queue
 import shutil
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from whoosh.index import TOC, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 
 JOB_DOCUMENTS = 250             # documents per job file handed to a writer process
 RESULT_POLL_S = 0.5
@@ -76,8 +78,28 @@ class ParallelWriter(MpWriter):
         return task
 
     def _enqueue(self):
+        """Hand the buffered documents to a writer process in a job file, as MpWriter does, noticing deaths."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f)
+        if len(self.tasks) < self.procs:
+            self._new_task()
         self.handed_out += len(self.docbuffer)
-        super()._enqueue()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job) -> None:
+        """Queue a job; fail when a writer process died, where MpWriter waits for room in the queue forever."""
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=RESULT_POLL_S)
+                return
+            except queue.Full:
+                failed = [task.exitcode for task in self.tasks if task.exitcode not in (None, 0)]
+                if failed:
+                    raise WriterProcessFailed(f"a writer process failed (exit codes {failed}) "
+                                              "while the batch was handed out: nothing was committed") from None
 
     def cancel(self):
         """Undo the write: stop the writer processes (MpWriter only flags its own copy of them), remove their files."""
@@ -109,7 +131,7 @@ class ParallelWriter(MpWriter):
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
-            self.jobqueue.put(None)
+            self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results = []
         while len(results) < len(self.tasks):

@@ -22,6 +22,9 @@
 6. A column of variable-length values (the stored fields) derives each document's
    offset from the lengths in a Python loop when its reader opens: 6 ms a segment,
    0.15 s of a new worker's first search at a million articles. Here by numpy.
+7. A segment writer's posting pool sorts every posting as a tuple and spills runs
+   one marshal call a posting (search.term_pool says what it costs); here it is
+   TermPool, which keeps postings by term.
 
 whoosh-ng 5.4 stores positions as varints but takes any value ending in b"." (0x2E)
 for its older pickled format, so a term whose last position gap is 46 words breaks
@@ -43,6 +46,8 @@ from whoosh import index as whoosh_index
 from whoosh.writing import segment_writer
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
+
+from chancery.search.term_pool import TermPool
 from whoosh.system import _INT_SIZE, unpack_uint
 
 
@@ -227,3 +232,4 @@ def apply() -> None:
     whoosh_index.pickle = toc_pickle
     structfile.BufferFile.__init__ = buffer_file_init
     columns.VarBytesColumn.Reader._read_offsets_and_lengths = read_offsets_and_lengths
+    segment_writer.PostingPool = TermPool

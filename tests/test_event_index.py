@@ -49,8 +49,15 @@ def story(doc_id: str, day: str | None, persons: list[str], text: str) -> Articl
     return Article(id=doc_id, title=text[:40], body=text, published=day, persons=persons, countries=["Russia"])
 
 
+@pytest.fixture(params=["merged", "by segment"])
+def tiers(request, monkeypatch):
+    """Search segments in the merged table, or one by one: both must find the same."""
+    monkeypatch.setattr(event_index, "MERGE_MIN_DOCS", 0 if request.param == "merged" else 10**9)
+    monkeypatch.setattr(event_index, "_MERGED", [None])
+
+
 @pytest.fixture
-def two_segments(tmp_path):
+def two_segments(tmp_path, tiers):
     """Articles in two commits, so two segments: the candidates must come from both."""
     writer = indexer.Indexer(tmp_path)
     writer.write([story("a", "2016-03-24", ["Sergey Lavrov"], "Lavrov spoke about grain corridors at length."),
@@ -75,7 +82,7 @@ def test_name_candidates_keep_to_the_window_and_count_undated_ones(two_segments)
 
 
 @pytest.mark.parametrize("offset, found", [(0, True), (-3, True), (3, True), (-4, False), (4, False)])
-def test_the_window_of_days_includes_its_edges(tmp_path, offset, found):
+def test_the_window_of_days_includes_its_edges(tmp_path, tiers, offset, found):
     day = date(2016, 3, 24)
     indexer.Indexer(tmp_path).write([
         story("x", (day + timedelta(days=offset)).isoformat(), ["Sergey Lavrov"], "Lavrov on grain."),
@@ -108,4 +115,36 @@ def test_band_candidates_find_a_copy_in_another_segment_and_skip_deleted_ones(tw
 def test_candidates_are_the_latest_of_each_key_and_at_most_total(per_key, limit, total, expected):
     groups = [np.full(len(docs), key) for key, parts in per_key.items() for docs in parts]
     docs = [docs for parts in per_key.values() for docs in parts]
-    assert event_index._latest(groups, docs, limit, total) == expected
+    group, doc = (np.concatenate(groups), np.concatenate(docs)) if docs else (np.zeros(0), np.zeros(0))
+    assert event_index._latest(group, doc, limit, total) == expected
+
+
+def test_the_merged_table_is_extended_by_new_segments_as_if_built_whole(two_segments, monkeypatch):
+    monkeypatch.setattr(event_index, "MERGE_MIN_DOCS", 0)
+    with indexer.open_index(two_segments).reader() as reader:
+        first = event_index.merged([leaf for leaf, _ in reader.leaf_readers()])
+    indexer.Indexer(two_segments).write([story("f", "2016-03-26", ["Sergey Lavrov"], "Lavrov in Geneva on Syria.")])
+    with indexer.open_index(two_segments).reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        grown = event_index.merged(leaves)
+        assert grown.ids[:len(first.ids)] == first.ids and len(grown.ids) == len(first.ids) + 1
+        event_index._MERGED[0] = None
+        whole = event_index.merged(leaves)
+        for name in ("band_keys", "band_docs", "name_keys", "name_docs", "days"):
+            assert (getattr(grown.tables, name) == getattr(whole.tables, name)).all(), name
+        day = date(2016, 3, 25).toordinal()
+        assert ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, day, 50, 200)) \
+            == {"a", "c", "d", "f"}
+
+
+def test_a_segment_that_left_the_index_makes_the_merged_table_anew(two_segments, monkeypatch):
+    monkeypatch.setattr(event_index, "MERGE_MIN_DOCS", 0)
+    with indexer.open_index(two_segments).reader() as reader:
+        event_index.merged([leaf for leaf, _ in reader.leaf_readers()])
+    indexer.Indexer(two_segments).optimize()                  # one new segment replaces both
+    with indexer.open_index(two_segments).reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        assert event_index.merged([leaf]).ids == [leaf.segment().segment_id()]
+        day = date(2016, 3, 24).toordinal()
+        assert ids(two_segments, event_index.name_candidates(reader, {"Sergey Lavrov"}, day, 50, 200)) \
+            == {"a", "c", "d"}

@@ -91,6 +91,19 @@ def test_a_writer_process_that_dies_fails_the_commit_and_leaves_nothing(tmp_path
     assert index_with(tmp_path, 1, generated(3, "after")).added == 3
 
 
+def test_writer_processes_that_die_early_fail_the_write_instead_of_hanging_it(tmp_path, monkeypatch):
+    from chancery.search import schema
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_ARTICLES", 10)
+    monkeypatch.setattr(parallel_writer, "JOB_DOCUMENTS", 1)
+    monkeypatch.setattr(schema, "to_document", with_value(Exit()))
+    # A job a document: far more jobs than the queue holds, so handing them out needs live writers.
+    with pytest.raises(parallel_writer.WriterProcessFailed, match="nothing was committed"):
+        index_with(tmp_path, 2, generated(60))
+    monkeypatch.undo()
+    assert indexer.stats(tmp_path)["documents"] == 0
+    assert index_with(tmp_path, 1, generated(3, "after")).added == 3
+
+
 def test_a_bulk_import_saves_its_segments_arrays_for_the_first_reader(tmp_path, monkeypatch, seed_articles):
     from chancery.search import event_store, segment_files
     from chancery.search.searcher import SearchRequest, Service
