@@ -226,7 +226,7 @@ def _entries(reader, kind: str, lows: np.ndarray, highs: np.ndarray) -> tuple[np
     """Return the keys and reader documents of the live entries within the ranges lows..highs (kind: band or name).
 
     Segments of MERGE_MIN_DOCS documents or more are searched in one merged table; at
-    a million articles a search a segment cost a link ~4 ms. Smaller ones, which
+    a million articles a search a segment cost a link ~2 ms. Smaller ones, which
     merges and small writes replace often, are searched one by one.
     """
     table, bases, small = _tiers(reader)
